@@ -1,0 +1,1 @@
+"""minerun: long-running process-mining operations behind an HTTP API."""

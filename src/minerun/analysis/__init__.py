@@ -1,0 +1,1 @@
+"""Pure process-mining engine: no web, no database."""
