@@ -1,0 +1,226 @@
+"""The PDF analysis report, written with fpdf2 and its core fonts (no font file needed).
+
+Pages, each left out when its data is empty: the summary (title, dataset, generation time,
+summary and data-quality figures), the process map (the SVG of
+:func:`~minerun.analysis.render.svg_map.render_process_map_svg` placed as vector graphics,
+on a landscape page when it is wider than tall), the charts (cases per day, cycle-time
+histogram, variant Pareto, waiting-time bars), then the tables of top variants, anomalies
+(first ``max_anomalies``) and recommendations. Text the core fonts cannot draw is replaced
+(see :func:`~minerun.analysis.render.fmt.latin1_safe`), so any log renders.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from pathlib import Path
+
+from fpdf import FPDF, FontFace
+from lxml import etree
+
+from minerun.analysis.render import charts
+from minerun.analysis.render.fmt import format_count, format_value, latin1_safe, truncate
+from minerun.analysis.render.model import Figure, ProcessMap, ReportContent
+from minerun.analysis.render.svg_map import render_process_map_svg
+
+_MARGIN = 15.0
+_INK = (30, 30, 30)
+
+
+class _Report(FPDF):
+    """A4 portrait pages with a footer naming the dataset and the page number."""
+
+    def __init__(self, footer: str) -> None:
+        super().__init__(orientation="P", unit="mm", format="A4")
+        self._footer = footer
+        self.set_margins(_MARGIN, _MARGIN, _MARGIN)
+        self.set_auto_page_break(auto=True, margin=_MARGIN)
+
+    def footer(self) -> None:
+        self.set_y(-12)
+        self.set_font("helvetica", "", 8)
+        self.set_text_color(120, 120, 120)
+        self.cell(0, 6, f"{self._footer}  -  page {self.page_no()}/{{nb}}", align="C")
+        self.set_text_color(*_INK)
+
+
+def render_pdf_report(
+    content: ReportContent,
+    path: str | Path,
+    *,
+    max_anomalies: int = 50,
+    max_variants: int = 10,
+    map_activities: int = 30,
+    map_edges: int = 60,
+    compress: bool = True,
+) -> Path:
+    """Write the report of ``content`` to ``path`` and return the path.
+
+    ``max_anomalies`` and ``max_variants`` bound the table rows (the tables say how many
+    rows were left out); ``map_activities`` and ``map_edges`` bound the process map.
+    ``compress=False`` leaves the page streams readable, which tests use to find text.
+    The file's creation date is ``content.generated_at``, so equal content gives an equal
+    file.
+    """
+    target = Path(path)
+    pdf = _Report(latin1_safe(f"{content.title} - {content.dataset_name}"))
+    pdf.set_compression(compress)
+    pdf.set_title(content.title)
+    pdf.set_subject(content.dataset_name)
+    pdf.set_creator("minerun")
+    pdf.set_creation_date(content.generated_at)
+    _summary_page(pdf, content)
+    if content.process_map is not None:
+        _map_page(pdf, content.process_map, map_activities, map_edges)
+    _chart_pages(pdf, content)
+    _variant_table(pdf, content, max_variants)
+    _anomaly_table(pdf, content, max_anomalies)
+    _recommendation_table(pdf, content)
+    pdf.output(str(target))
+    return target
+
+
+def _summary_page(pdf: _Report, content: ReportContent) -> None:
+    pdf.add_page()
+    pdf.set_font("helvetica", "B", 20)
+    pdf.set_text_color(*_INK)
+    pdf.multi_cell(0, 9, latin1_safe(content.title), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("helvetica", "", 11)
+    pdf.cell(0, 7, latin1_safe(f"Dataset: {content.dataset_name}"), new_x="LMARGIN", new_y="NEXT")
+    generated = content.generated_at.isoformat(sep=" ", timespec="seconds")
+    pdf.cell(0, 7, f"Generated: {generated}", new_x="LMARGIN", new_y="NEXT")
+    _figure_table(pdf, "Summary", content.summary)
+    _figure_table(pdf, "Data quality", content.data_quality)
+
+
+def _figure_table(pdf: _Report, heading: str, figures: Sequence[Figure]) -> None:
+    if not figures:
+        return
+    _heading(pdf, heading)
+    rows = [(f.label, format_value(f.value)) for f in figures]
+    _table(pdf, ("Figure", "Value"), rows, (3, 2), ("LEFT", "RIGHT"))
+
+
+def _map_page(pdf: _Report, process_map: ProcessMap, activities: int, edges: int) -> None:
+    svg = render_process_map_svg(process_map, activities, edges, tooltips=False)
+    root = etree.fromstring(svg.encode())
+    for element in root.iter():
+        if element.text:
+            element.text = latin1_safe(element.text)
+    width, height = float(root.get("width")), float(root.get("height"))
+    pdf.add_page(orientation="L" if width > height * 1.1 else "P")
+    _heading(pdf, "Process map", top=False)
+    box_w = pdf.w - 2 * _MARGIN
+    box_h = pdf.h - pdf.get_y() - _MARGIN - 4
+    scale = min(box_w / width, box_h / height)
+    image = io.BytesIO(etree.tostring(root))
+    pdf.image(image, x=_MARGIN, y=pdf.get_y(), w=width * scale, h=height * scale)
+
+
+def _chart_pages(pdf: _Report, content: ReportContent) -> None:
+    if content.cases_per_day or content.cycle_times_s:
+        top, width, height = _chart_page(pdf, "Cases and cycle times")
+        charts.cases_over_time(pdf, (_MARGIN, top, width, height), content.cases_per_day)
+        frame = (_MARGIN, top + height + 8, width, height)
+        charts.cycle_time_histogram(pdf, frame, content.cycle_times_s)
+    if content.variants or content.bottlenecks:
+        top, width, height = _chart_page(pdf, "Variants and bottlenecks")
+        total = sum(v.count for v in content.variants)
+        charts.variant_pareto(pdf, (_MARGIN, top, width, height), content.variants, total)
+        frame = (_MARGIN, top + height + 8, width, height)
+        charts.bottleneck_bars(pdf, frame, content.bottlenecks)
+
+
+def _chart_page(pdf: _Report, heading: str) -> tuple[float, float, float]:
+    """A portrait page holding two charts; returns their top, width and height."""
+    pdf.add_page(orientation="P")
+    _heading(pdf, heading, top=False)
+    top = pdf.get_y()
+    height = (pdf.h - top - _MARGIN - 12) / 2
+    # Charts draw at fixed positions, so whatever follows starts on the next page.
+    pdf.set_y(pdf.h)
+    return top, pdf.w - 2 * _MARGIN, height
+
+
+def _variant_table(pdf: _Report, content: ReportContent, limit: int) -> None:
+    if not content.variants:
+        return
+    total = sum(v.count for v in content.variants) or 1
+    _heading(pdf, "Most frequent variants")
+    rows = [
+        (
+            str(i + 1),
+            format_count(v.count),
+            f"{100 * v.count / total:.1f}%",
+            _sequence(v.activities),
+        )
+        for i, v in enumerate(content.variants[:limit])
+    ]
+    _table(pdf, ("#", "Cases", "Share", "Activities"), rows, (1, 2, 2, 15), ("RIGHT",) * 3)
+    _omitted(pdf, len(content.variants), limit, "variants")
+
+
+def _anomaly_table(pdf: _Report, content: ReportContent, limit: int) -> None:
+    if not content.anomalies:
+        return
+    _heading(pdf, "Anomalous cases")
+    rows = [(a.case_id, format_value(a.severity), a.reason) for a in content.anomalies[:limit]]
+    _table(pdf, ("Case", "Severity", "Reason"), rows, (3, 2, 10), ("LEFT", "LEFT", "LEFT"))
+    _omitted(pdf, len(content.anomalies), limit, "anomalous cases")
+
+
+def _recommendation_table(pdf: _Report, content: ReportContent) -> None:
+    if not content.recommendations:
+        return
+    _heading(pdf, "Recommendations")
+    rows = [
+        (r.priority, r.category, r.text, r.expected_improvement or "n/a")
+        for r in content.recommendations
+    ]
+    header = ("Priority", "Category", "Recommendation", "Expected improvement")
+    _table(pdf, header, rows, (2, 3, 10, 4), ("LEFT",) * 4)
+
+
+def _heading(pdf: _Report, text: str, top: bool = True) -> None:
+    if top:
+        pdf.ln(6)
+        if pdf.get_y() > pdf.h - 50:
+            pdf.add_page()
+    pdf.set_font("helvetica", "B", 13)
+    pdf.set_text_color(*_INK)
+    pdf.cell(0, 8, text, new_x="LMARGIN", new_y="NEXT")
+
+
+def _table(
+    pdf: _Report,
+    header: tuple[str, ...],
+    rows: Sequence[tuple[str, ...]],
+    widths: tuple[int, ...],
+    align: tuple[str, ...],
+) -> None:
+    """A bordered table; headings repeat on every page the table spans."""
+    pdf.set_font("helvetica", "", 8)
+    pdf.set_fill_color(255, 255, 255)
+    pdf.set_draw_color(160, 160, 160)
+    pdf.set_line_width(0.1)
+    heads = FontFace(emphasis="BOLD", fill_color=(232, 238, 246))
+    alignment = tuple(align[i] if i < len(align) else "LEFT" for i in range(len(header)))
+    with pdf.table(
+        col_widths=widths, text_align=alignment, line_height=4.5, headings_style=heads
+    ) as table:
+        table.row(header)
+        for row in rows:
+            table.row([latin1_safe(truncate(cell, 400)) for cell in row])
+
+
+def _omitted(pdf: _Report, total: int, shown: int, what: str) -> None:
+    if total > shown:
+        pdf.set_font("helvetica", "I", 8)
+        note = (
+            f"{format_count(total - shown)} more {what} not listed ({format_count(total)} in all)."
+        )
+        pdf.cell(0, 6, note, new_x="LMARGIN", new_y="NEXT")
+
+
+def _sequence(activities: tuple[str, ...]) -> str:
+    return truncate(" -> ".join(activities), 300)

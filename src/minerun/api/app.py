@@ -1,0 +1,60 @@
+"""The FastAPI application factory; with ``embedded_worker`` it also runs a supervisor."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from minerun.api import errors
+from minerun.api.routes import health, operations
+from minerun.config import Settings
+from minerun.kinds.registry import load_registry
+from minerun.services.operations import OperationService
+from minerun.store.database import Database
+from minerun.store.tokens import service_secret
+from minerun.worker.supervisor import Supervisor
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings, embedded_worker: bool = False) -> FastAPI:
+    """Build the API for ``settings``; the database is migrated on start-up."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        database = Database(settings.resolved_database_url, pool_size=10)
+        database.migrate()
+        registry = load_registry(settings.kind_module_names)
+        app.state.settings = settings
+        app.state.database = database
+        app.state.operations = OperationService(settings, database, registry)
+        app.state.link_secret = settings.secret_key or service_secret(database.engine, "links")
+        stopping = threading.Event()
+        worker = None
+        if embedded_worker:
+            supervisor = Supervisor(settings, database)
+            worker = threading.Thread(target=supervisor.run, args=(stopping,), name="supervisor")
+            worker.start()
+        try:
+            yield
+        finally:
+            stopping.set()
+            database.waker.wake()
+            if worker is not None:
+                worker.join()
+            database.close()
+
+    app = FastAPI(
+        title="minerun",
+        version="0.1.0",
+        summary="Long-running process-mining operations, run asynchronously.",
+        lifespan=lifespan,
+    )
+    errors.install(app)
+    app.include_router(health.router)
+    app.include_router(operations.router)
+    return app

@@ -1,0 +1,47 @@
+"""Dependencies of the routes, as ``Annotated`` aliases."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Header, Path, Request
+
+from minerun.api.auth import Principal, authorize
+from minerun.api.views import Links
+from minerun.config import Settings
+from minerun.services.operations import OperationService
+from minerun.store.database import Database
+
+
+def _settings(request: Request) -> Settings:
+    return request.app.state.settings  # type: ignore[no-any-return]
+
+
+def _database(request: Request) -> Database:
+    return request.app.state.database  # type: ignore[no-any-return]
+
+
+def _service(request: Request) -> OperationService:
+    return request.app.state.operations  # type: ignore[no-any-return]
+
+
+def _links(request: Request) -> Links:
+    settings: Settings = request.app.state.settings
+    base = settings.public_base_url or str(request.base_url)
+    return Links(base.rstrip("/"), request.app.state.link_secret, settings.artifact_link_seconds)
+
+
+def _principal(
+    request: Request,
+    tenant_id: Annotated[str, Path(alias="tenantId")],
+    project_id: Annotated[str, Path(alias="projectId")],
+    authorization: Annotated[str | None, Header()] = None,
+) -> Principal:
+    return authorize(request.app.state.database.tokens, authorization, tenant_id, project_id)
+
+
+SettingsDep = Annotated[Settings, Depends(_settings)]
+DatabaseDep = Annotated[Database, Depends(_database)]
+ServiceDep = Annotated[OperationService, Depends(_service)]
+LinksDep = Annotated[Links, Depends(_links)]
+PrincipalDep = Annotated[Principal, Depends(_principal)]

@@ -1,0 +1,95 @@
+"""The one place where errors become HTTP answers: RFC 9457 ``application/problem+json``."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from minerun.exceptions import (
+    Conflict,
+    IdempotencyConflict,
+    IdempotencyMismatch,
+    InvalidInput,
+    MinerunError,
+    NotFound,
+    Unauthorized,
+)
+
+log = logging.getLogger(__name__)
+
+PROBLEM = "application/problem+json"
+_STATUS: list[tuple[type[MinerunError], int, str]] = [
+    (IdempotencyMismatch, 422, "idempotency-key-reused"),
+    (InvalidInput, 400, "invalid-request"),
+    (NotFound, 404, "not-found"),
+    (IdempotencyConflict, 409, "idempotency-in-progress"),
+    (Conflict, 409, "conflict"),
+    (Unauthorized, 401, "unauthorized"),
+]
+_TITLES = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    409: "Conflict",
+    413: "Content Too Large",
+    415: "Unsupported Media Type",
+    422: "Unprocessable Content",
+    500: "Internal Server Error",
+}
+
+
+def problem(status: int, detail: str, kind: str, request: Request, **extra: Any) -> JSONResponse:
+    body = {
+        "type": f"https://minerun.dev/problems/{kind}",
+        "title": _TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+        **extra,
+    }
+    headers = {"WWW-Authenticate": 'Bearer realm="minerun"'} if status == 401 else None
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+
+
+def _field(location: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in location if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+def _validation(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [{"field": _field(tuple(e["loc"])), "reason": e["msg"]} for e in exc.errors()]
+    return problem(400, "The request is not valid.", "invalid-request", request, errors=errors)
+
+
+def _domain(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, MinerunError)
+    status, kind = next(((s, k) for cls, s, k in _STATUS if isinstance(exc, cls)), (500, "error"))
+    extra: dict[str, Any] = {}
+    if isinstance(exc, InvalidInput):
+        extra["errors"] = exc.errors
+    extra.update({k: v for k, v in exc.details.items() if isinstance(v, str | int | float)})
+    return problem(status, exc.message, kind, request, **extra)
+
+
+def _http(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    return problem(exc.status_code, str(exc.detail), "http-error", request)
+
+
+def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error on %s", request.url.path, exc_info=exc)
+    return problem(500, "An unexpected error occurred.", "internal-error", request)
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, _validation)
+    app.add_exception_handler(MinerunError, _domain)
+    app.add_exception_handler(StarletteHTTPException, _http)
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,244 @@
+"""The operation endpoints of the API contract."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from pathlib import Path as FilePath
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Body, Header, Path, Query, Request
+from fastapi.responses import FileResponse, JSONResponse
+from starlette.background import BackgroundTask
+
+from minerun.api import links
+from minerun.api.auth import authorize
+from minerun.api.deps import LinksDep, PrincipalDep, ServiceDep, SettingsDep
+from minerun.api.results import build_zip, results_view
+from minerun.api.schemas import CancelBody, RetryBody, StartOperationBody, dump
+from minerun.api.views import cancel_view, list_item, retry_view, start_view, status_view
+from minerun.domain.priority import Priority
+from minerun.domain.records import Scope
+from minerun.domain.statuses import TERMINAL, OperationStatus
+from minerun.exceptions import Conflict, NotFound, Unauthorized
+from minerun.services.requests import CancelRequest, RetryRequest, StartRequest
+from minerun.store.operations import IdempotentRequest, ListFilters
+
+router = APIRouter(prefix="/api/{tenantId}/{projectId}/async", tags=["operations"])
+
+
+def _fingerprint(body: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+
+
+@router.post("/operation", status_code=202)
+def start_operation(
+    body: StartOperationBody,
+    principal: PrincipalDep,
+    service: ServiceDep,
+    links_: LinksDep,
+    idempotency_key: Annotated[str | None, Header(max_length=255)] = None,
+) -> JSONResponse:
+    """Start an operation; it is committed before this answers."""
+    request = StartRequest(
+        operation_type=body.operation_type,
+        operation_name=body.operation_name or body.operation_type,
+        operation_description=body.operation_description,
+        priority=body.priority,
+        parameters=body.parameters,
+        callbacks=dump(body.callbacks),
+        notifications=dump(body.notifications),
+        timeout=body.timeout,
+        retry_policy=dump(body.retry_policy),
+    )
+    key = None
+    if idempotency_key:
+        fingerprint = _fingerprint(body.model_dump(mode="json", by_alias=True))
+        key = IdempotentRequest("POST /async/operation", idempotency_key, fingerprint)
+
+    def present(op: Any) -> tuple[dict[str, Any], str]:
+        return start_view(op, links_, webhooks=0), links_.operation_path(op)
+
+    started = service.start(principal.scope, request, principal.token_name, key, present)
+    if started.replay is not None:
+        headers = {"Idempotent-Replayed": "true"}
+        if started.replay.location:
+            headers["Location"] = started.replay.location
+        return JSONResponse(
+            started.replay.body, status_code=started.replay.status_code, headers=headers
+        )
+    assert started.operation is not None
+    body_out, location = present(started.operation)
+    return JSONResponse(body_out, status_code=202, headers={"Location": location})
+
+
+OperationId = Annotated[str, Path(alias="operationId", max_length=64)]
+
+
+@router.get("/operation/{operationId}")
+def get_operation(
+    operation_id: OperationId, principal: PrincipalDep, service: ServiceDep
+) -> dict[str, Any]:
+    """Status, progress, execution and phases of one operation."""
+    return status_view(service.database.operations.get(principal.scope, operation_id))
+
+
+@router.get("/operations")
+def list_operations(
+    principal: PrincipalDep,
+    service: ServiceDep,
+    status: OperationStatus | None = None,
+    operation_type: Annotated[str | None, Query(alias="operationType", max_length=100)] = None,
+    priority: Priority | None = None,
+    date_from: Annotated[datetime | None, Query(alias="dateFrom")] = None,
+    date_to: Annotated[datetime | None, Query(alias="dateTo")] = None,
+    include_details: Annotated[bool, Query(alias="includeDetails")] = False,
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    page_size: Annotated[int, Query(alias="pageSize", ge=1, le=100)] = 20,
+) -> dict[str, Any]:
+    """Operations of the project, newest first, with counts per status of all that match."""
+    filters = ListFilters(
+        status=status,
+        operation_type=operation_type,
+        priority=priority.value if priority else None,
+        date_from=_utc(date_from),
+        date_to=_utc(date_to),
+    )
+    result = service.database.operations.page(
+        principal.scope, filters, page, page_size, include_details
+    )
+    now = datetime.now(UTC)
+    render = status_view if include_details else list_item
+    summary: dict[str, int] = {"totalOperations": sum(result.counts.values())}
+    for state in OperationStatus:
+        summary[state.value.lower()] = result.counts.get(state.value, 0)
+    return {
+        "operations": [render(op, now) for op in result.operations],
+        "summary": summary,
+        "page": page,
+        "pageSize": page_size,
+        "hasNextPage": result.has_next,
+    }
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    if moment is None:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@router.delete("/operation/{operationId}")
+def cancel_operation(
+    operation_id: OperationId,
+    principal: PrincipalDep,
+    service: ServiceDep,
+    links_: LinksDep,
+    request: Request,
+    body: Annotated[CancelBody | None, Body()] = None,
+) -> dict[str, Any]:
+    """Cancel a queued or running operation; finished ones answer 409."""
+    body = body or CancelBody()
+    op = service.cancel(
+        principal.scope,
+        operation_id,
+        CancelRequest(
+            reason=body.reason,
+            preserve_partial_results=body.preserve_partial_results,
+            force_termination=body.force_termination,
+            notify_callbacks=body.notify_callbacks,
+        ),
+        principal.token_name,
+    )
+    return cancel_view(op, links_)
+
+
+@router.get("/operation/{operationId}/results", response_model=None)
+def get_results(
+    operation_id: OperationId,
+    principal: PrincipalDep,
+    service: ServiceDep,
+    settings: SettingsDep,
+    links_: LinksDep,
+    request: Request,
+    format: Literal["summary", "detailed", "download"] = "summary",
+    include_artifacts: Annotated[bool, Query(alias="includeArtifacts")] = True,
+    phase: Annotated[str | None, Query(max_length=200)] = None,
+) -> dict[str, Any] | FileResponse:
+    """Results of a finished operation (partial for Failed, Cancelled or Timeout ones)."""
+    op = service.database.operations.get(principal.scope, operation_id)
+    if op.status not in TERMINAL:
+        raise Conflict(
+            f"Operation {op.id} is {op.status}; results exist once it has finished.",
+            status=op.status.value,
+        )
+    if phase is not None and phase not in {p.name for p in op.phases}:
+        raise NotFound(f"Operation {op.id} has no phase named {phase!r}.")
+    view = results_view(op, service, links_, format != "summary", include_artifacts, phase)
+    if format != "download":
+        return view
+    archive = build_zip(op, settings.artifacts_dir, view)
+    return FileResponse(
+        archive,
+        media_type="application/zip",
+        filename=f"{op.id}-results.zip",
+        background=BackgroundTask(archive.unlink),
+    )
+
+
+@router.get("/operation/{operationId}/artifacts/{artifactId}", response_model=None)
+def download_artifact(
+    request: Request,
+    settings: SettingsDep,
+    service: ServiceDep,
+    expires: int | None = None,
+    signature: Annotated[str | None, Query(max_length=128)] = None,
+    authorization: Annotated[str | None, Header()] = None,
+) -> FileResponse:
+    """One artifact, with a bearer token or with the signed link from the results."""
+    params = request.path_params
+    if signature is not None and expires is not None:
+        if not links.verify(request.app.state.link_secret, request.url.path, expires, signature):
+            raise Unauthorized("The download link is invalid or has expired.")
+        scope = Scope(params["tenantId"], params["projectId"])
+    else:
+        scope = authorize(
+            service.database.tokens, authorization, params["tenantId"], params["projectId"]
+        ).scope
+    artifact = service.database.operations.artifact(
+        scope, params["operationId"], params["artifactId"]
+    )
+    path = settings.artifacts_dir / artifact.path
+    if not FilePath(path).is_file():
+        raise NotFound(f"The file of artifact {artifact.id} is no longer stored.")
+    return FileResponse(path, media_type=artifact.media_type, filename=FilePath(artifact.path).name)
+
+
+@router.post("/operation/{operationId}/retry", status_code=202)
+def retry_operation(
+    operation_id: OperationId,
+    principal: PrincipalDep,
+    service: ServiceDep,
+    links_: LinksDep,
+    request: Request,
+    body: Annotated[RetryBody | None, Body()] = None,
+) -> JSONResponse:
+    """A new operation from a Failed, Cancelled or Timeout one, resumed or restarted."""
+    body = body or RetryBody()
+    original, new = service.retry(
+        principal.scope,
+        operation_id,
+        RetryRequest(
+            retry_mode=body.retry_mode,
+            retry_reason=body.retry_reason,
+            modify_parameters=body.modify_parameters,
+            updated_parameters=body.updated_parameters,
+            retry_policy=dump(body.retry_policy),
+            new_timeout=body.new_timeout,
+            preserve_original_results=body.preserve_original_results,
+        ),
+        principal.token_name,
+    )
+    return JSONResponse(
+        retry_view(original, new), status_code=202, headers={"Location": links_.operation_path(new)}
+    )

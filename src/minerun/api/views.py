@@ -1,0 +1,318 @@
+"""How operations are shown: the spec's fields, human strings beside machine ones."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from minerun.api import links
+from minerun.domain.estimates import DurationEstimate
+from minerun.domain.humanize import (
+    duration_text,
+    money_text,
+    range_text,
+    rate_text,
+    size_text,
+)
+from minerun.domain.records import Artifact, Operation, Phase
+from minerun.domain.statuses import TERMINAL, OperationStatus, PhaseStatus
+from minerun.services.progress import Progress, phase_fraction, progress_of
+
+
+def iso(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True, slots=True)
+class Links:
+    """Builds the URLs the answers carry."""
+
+    base_url: str
+    secret: str
+    lifetime: int
+
+    def operation_path(self, op: Operation) -> str:
+        return f"/api/{op.scope.tenant_id}/{op.scope.project_id}/async/operation/{op.id}"
+
+    def artifact(self, op: Operation, artifact: Artifact) -> str:
+        path = f"{self.operation_path(op)}/artifacts/{artifact.id}"
+        return f"{self.base_url}{path}?{links.signed_query(self.secret, path, self.lifetime)}"
+
+    def download(self, op: Operation) -> str:
+        path = f"{self.operation_path(op)}/results"
+        return f"{self.base_url}{path}?format=download"
+
+
+def _estimate(op: Operation) -> DurationEstimate:
+    return DurationEstimate.from_json(op.estimate)
+
+
+def resources_view(op: Operation) -> dict[str, Any]:
+    return {
+        "cpuUnits": op.resources["cpuUnits"],
+        "memoryGB": op.resources["memoryGB"],
+        "estimatedCost": money_text(op.resources["estimatedCost"]),
+        "estimatedCostAmount": op.resources["estimatedCost"],
+    }
+
+
+def start_view(op: Operation, links_: Links, webhooks: int) -> dict[str, Any]:
+    estimate = _estimate(op)
+    return {
+        "operationId": op.id,
+        "operationType": op.operation_type,
+        "operationName": op.operation_name,
+        "status": op.status.value,
+        "estimatedDuration": range_text(estimate.low_seconds, estimate.high_seconds),
+        "estimatedDurationSeconds": estimate.to_json(),
+        "estimatedCompletion": iso(_eta(op, estimate.high_seconds)),
+        "trackingUrl": links_.operation_path(op),
+        "webhooksRegistered": webhooks,
+        "priority": op.priority.value,
+        "dateCreated": iso(op.created_at),
+        "timeoutAt": iso(op.timeout_at),
+        "resourcesAllocated": resources_view(op),
+    }
+
+
+def _eta(op: Operation, seconds: float) -> datetime:
+    from datetime import timedelta
+
+    return max(op.created_at, op.run_after) + timedelta(seconds=seconds)
+
+
+def progress_view(progress: Progress, op: Operation, now: datetime) -> dict[str, Any]:
+    remaining = None
+    if progress.remaining_low is not None and progress.remaining_high is not None:
+        remaining = range_text(progress.remaining_low, progress.remaining_high)
+    return {
+        "percentage": round(progress.percentage),
+        "percentageExact": round(progress.percentage, 2),
+        "currentPhase": progress.current_phase,
+        "phasesCompleted": progress.phases_completed,
+        "totalPhases": progress.total_phases,
+        "startTime": iso(op.started_at),
+        "elapsedTime": duration_text(progress.elapsed_seconds),
+        "elapsedSeconds": round(progress.elapsed_seconds, 3),
+        "estimatedRemaining": remaining,
+        "estimatedRemainingSeconds": _round(progress.remaining_high),
+        "estimatedCompletion": iso(progress.estimated_completion(now)),
+    }
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)
+
+
+def execution_view(op: Operation, progress: Progress) -> dict[str, Any] | None:
+    if op.execution_id is None:
+        return None
+    seconds = progress.elapsed_seconds
+    return {
+        "executionId": op.execution_id,
+        "workerNode": op.lease_owner,
+        "resourceUsage": {
+            "cpuUsage": op.cpu_percent,
+            "memoryUsage": _size(op.memory_bytes),
+            "memoryBytes": op.memory_bytes,
+            "peakMemoryBytes": op.peak_memory_bytes,
+            "diskUsage": _size(op.disk_bytes),
+            "diskBytes": op.disk_bytes,
+            "networkIO": _size(op.network_bytes),
+            "networkBytes": op.network_bytes,
+            "cpuSeconds": round(op.cpu_seconds, 3),
+        },
+        "processedRecords": op.processed_records,
+        "totalRecords": op.total_records,
+        "processingRate": rate_text(op.processed_records, seconds),
+        "processingRatePerSecond": round(op.processed_records / seconds, 3) if seconds else None,
+    }
+
+
+def _size(value: int | None) -> str | None:
+    return None if value is None else size_text(value)
+
+
+def phase_view(phase: Phase, op: Operation, progress: Progress, now: datetime) -> dict[str, Any]:
+    view: dict[str, Any] = {"phaseName": phase.name, "status": phase.status.value}
+    if phase.started_at is not None:
+        view["startTime"] = iso(phase.started_at)
+    if phase.finished_at is not None:
+        view["endTime"] = iso(phase.finished_at)
+    if phase.started_at and phase.finished_at:
+        seconds = (phase.finished_at - phase.started_at).total_seconds()
+        view["duration"] = duration_text(seconds)
+        view["durationSeconds"] = round(seconds, 3)
+    if phase.status is PhaseStatus.COMPLETED:
+        view["recordsProcessed"] = phase.records_processed
+        view["results"] = phase.results
+        if phase.reused_from:
+            view["reusedFrom"] = phase.reused_from
+    elif phase.status is PhaseStatus.RUNNING:
+        view["progress"] = round(100 * phase_fraction(phase.records_processed, phase.total_records))
+        view["recordsProcessed"] = phase.records_processed
+        view["totalRecords"] = phase.total_records
+        view["currentActivity"] = phase.current_activity
+    elif phase.status is PhaseStatus.PENDING and op.status not in TERMINAL:
+        view.update(_pending_estimate(phase, op, progress, now))
+    if phase.error:
+        view["error"] = phase.error
+    return view
+
+
+def _pending_estimate(
+    phase: Phase, op: Operation, progress: Progress, now: datetime
+) -> dict[str, Any]:
+    """When a pending phase should start and how long it should take, by phase weight."""
+    from datetime import timedelta
+
+    estimate = _estimate(op)
+    total = sum(p.weight for p in op.phases) or 1.0
+    share = phase.weight / total
+    before = sum(p.weight for p in op.phases[: phase.position] if p.status is PhaseStatus.PENDING)
+    running = [p for p in op.phases if p.status is PhaseStatus.RUNNING]
+    left_in_running = sum(
+        p.weight * (1 - phase_fraction(p.records_processed, p.total_records)) for p in running
+    )
+    start_in = (before + left_in_running) / total * estimate.expected_seconds
+    return {
+        "estimatedStartTime": iso(now + timedelta(seconds=start_in)),
+        "estimatedDuration": range_text(
+            estimate.low_seconds * share, estimate.high_seconds * share
+        ),
+    }
+
+
+def callbacks_view(op: Operation) -> dict[str, Any]:
+    # Counted from the delivery records; nothing is sent until notifications are configured.
+    return {
+        "progressCallbacksSent": 0,
+        "lastProgressCallback": None,
+        "callbacksSuccessful": 0,
+        "callbacksFailed": 0,
+    }
+
+
+def status_view(op: Operation, now: datetime | None = None) -> dict[str, Any]:
+    now = now or datetime.now(UTC)
+    progress = progress_of(op, now)
+    view: dict[str, Any] = {
+        "operationId": op.id,
+        "operationType": op.operation_type,
+        "operationName": op.operation_name,
+        "operationDescription": op.operation_description,
+        "status": op.status.value,
+        "progress": progress_view(progress, op, now),
+        "execution": execution_view(op, progress),
+        "phases": [phase_view(p, op, progress, now) for p in op.phases],
+        "callbacks": callbacks_view(op),
+        "dateCreated": iso(op.created_at),
+        "timeoutAt": iso(op.timeout_at),
+        "endTime": iso(op.finished_at),
+        "priority": op.priority.value,
+        "attempts": len(op.attempts),
+        "failures": op.failures,
+        "attemptHistory": [
+            {
+                "attempt": a.number,
+                "executionId": a.execution_id,
+                "workerNode": a.worker,
+                "startTime": iso(a.started_at),
+                "endTime": iso(a.ended_at),
+                "outcome": a.outcome,
+                "error": a.error,
+            }
+            for a in op.attempts
+        ],
+        "nextAttemptAt": iso(op.run_after)
+        if op.failures and op.status is OperationStatus.INITIATED
+        else None,
+        "lastError": op.last_error,
+        "retryOf": op.retry_of,
+        "retryNumber": op.retry_number or None,
+    }
+    if op.cancellation:
+        view["cancellation"] = op.cancellation
+    return view
+
+
+def list_item(op: Operation, now: datetime) -> dict[str, Any]:
+    progress = progress_of(op, now)
+    item: dict[str, Any] = {
+        "operationId": op.id,
+        "operationType": op.operation_type,
+        "operationName": op.operation_name,
+        "status": op.status.value,
+        "progress": round(progress.percentage),
+        "priority": op.priority.value,
+        "dateCreated": iso(op.created_at),
+        "startTime": iso(op.started_at),
+    }
+    if op.status in TERMINAL:
+        item["endTime"] = iso(op.finished_at)
+        item["duration"] = duration_text(progress.elapsed_seconds)
+        item["durationSeconds"] = round(progress.elapsed_seconds, 3)
+        item["recordsProcessed"] = op.processed_records
+    else:
+        item["estimatedCompletion"] = iso(progress.estimated_completion(now))
+        item["currentPhase"] = progress.current_phase
+        item["resourceUsage"] = {"cpuUsage": op.cpu_percent, "memoryUsage": _size(op.memory_bytes)}
+    return item
+
+
+def cancel_view(op: Operation, links_: Links) -> dict[str, Any]:
+    c = op.cancellation or {}
+    completed = op.completed_phases
+    available = bool(c.get("preservePartialResults")) and completed > 0
+    return {
+        "operationId": op.id,
+        "status": op.status.value,
+        "cancellationTime": c.get("cancellationTime", iso(op.finished_at)),
+        "reason": c.get("reason"),
+        "progressAtCancellation": c.get("progressAtCancellation"),
+        "phaseAtCancellation": c.get("phaseAtCancellation"),
+        "partialResults": {
+            "available": available,
+            "completedPhases": completed,
+            "downloadUrls": [links_.download(op)] if available else [],
+        },
+        "resourcesReleased": {
+            "cpuUnits": op.resources["cpuUnits"],
+            "memoryGB": op.resources["memoryGB"],
+            "costSaved": money_text(c.get("costSaved", 0.0)),
+            "costSavedAmount": c.get("costSaved", 0.0),
+        },
+        "forceTermination": c.get("forceTermination", False),
+        "cancelledBy": c.get("cancelledBy"),
+    }
+
+
+def retry_view(original: Operation, new: Operation) -> dict[str, Any]:
+    info = new.retry_info or {}
+    estimate = _estimate(new)
+    return {
+        "originalOperationId": original.id,
+        "newOperationId": new.id,
+        "retryMode": info.get("retryMode"),
+        "retryReason": info.get("retryReason"),
+        "retryNumber": new.retry_number,
+        "resumeFromPhase": info.get("resumeFromPhase"),
+        "status": new.status.value,
+        "estimatedDuration": range_text(estimate.low_seconds, estimate.high_seconds),
+        "estimatedCompletion": iso(_eta(new, estimate.high_seconds)),
+        "preservedResults": {
+            "phasesPreserved": info.get("phasesPreserved", 0),
+            "recordsProcessed": info.get("recordsProcessed", 0),
+            "progressSaved": info.get("progressSaved", 0),
+        },
+        "resourcesAllocated": resources_view(new),
+        "priority": new.priority.value,
+        "timeoutAt": iso(new.timeout_at),
+        "trackingUrl": (
+            f"/api/{new.scope.tenant_id}/{new.scope.project_id}/async/operation/{new.id}"
+        ),
+        "retryAttemptDate": iso(new.created_at),
+    }

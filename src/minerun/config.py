@@ -1,0 +1,77 @@
+"""Service settings: one class, read from ``MINERUN_*`` environment variables.
+
+Settings are built by :func:`load_settings` and passed down explicitly; nothing builds them at
+import time, so tests and several processes on one machine can each run with their own.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+from typing import Self
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything an operator can configure, with the defaults of a one-machine install."""
+
+    model_config = SettingsConfigDict(env_prefix="MINERUN_", extra="ignore")
+
+    data_dir: Path = Field(Path("var"), description="Database file, datasets and artifacts.")
+    database_url: str = Field("", description="SQLAlchemy URL; empty means SQLite in data_dir.")
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    public_base_url: str = Field("", description="Base URL put in links; empty: from the request.")
+    worker_slots: int = Field(2, ge=1, le=256, description="Operations one worker runs at once.")
+    worker_name: str = Field("", description="Name shown as workerNode; empty: host-pid.")
+    lease_seconds: float = Field(30.0, gt=0)
+    heartbeat_seconds: float = Field(5.0, gt=0)
+    poll_seconds: float = Field(1.0, gt=0, description="Longest sleep between queue checks.")
+    cancel_grace_seconds: float = Field(5.0, gt=0)
+    drain_seconds: float = Field(10.0, ge=0, description="On SIGTERM, time to finish work.")
+    priority_aging_seconds: float = Field(
+        300.0, gt=0, description="Waiting this long raises an operation by one priority level."
+    )
+    default_estimate_seconds: float = Field(60.0, gt=0)
+    price_cpu_hour: float = Field(0.048, ge=0, description="Price of one CPU unit for an hour.")
+    price_memory_gb_hour: float = Field(0.0053, ge=0, description="Price of one GB for an hour.")
+    artifact_link_seconds: int = Field(3600, gt=0)
+    secret_key: str = Field("", description="Signs artifact links; empty: kept in the database.")
+    kind_modules: str = Field(
+        "minerun.kinds.builtin", description="Comma-separated modules that register kinds."
+    )
+    max_upload_bytes: int = Field(2 * 1024**3, gt=0)
+
+    @model_validator(mode="after")
+    def _check_timing(self) -> Self:
+        if self.heartbeat_seconds >= self.lease_seconds:
+            raise ValueError("MINERUN_HEARTBEAT_SECONDS must be shorter than MINERUN_LEASE_SECONDS")
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to an SQLite file in the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'minerun.db').resolve()}"
+
+    @property
+    def resolved_worker_name(self) -> str:
+        return self.worker_name or f"{socket.gethostname()}-{os.getpid()}"
+
+    @property
+    def artifacts_dir(self) -> Path:
+        return self.data_dir / "artifacts"
+
+    @property
+    def kind_module_names(self) -> list[str]:
+        return [name.strip() for name in self.kind_modules.split(",") if name.strip()]
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings from the environment, with explicit overrides winning."""
+    given = {key: value for key, value in overrides.items() if value is not None}
+    return Settings(**given)  # type: ignore[arg-type]

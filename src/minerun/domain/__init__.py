@@ -1,0 +1,1 @@
+"""Pure rules of the service: statuses, priorities, retry policy, estimates. No I/O."""

@@ -1,0 +1,14 @@
+"""Operation kinds: each declares its phases; the worker runs them in order."""
+
+from minerun.kinds.base import ArtifactSpec, Kind, OperationCancelled, Phase, PhaseContext
+from minerun.kinds.registry import KindRegistry, load_registry
+
+__all__ = [
+    "ArtifactSpec",
+    "Kind",
+    "KindRegistry",
+    "OperationCancelled",
+    "Phase",
+    "PhaseContext",
+    "load_registry",
+]

@@ -1,0 +1,115 @@
+"""The contract between the worker and an operation kind.
+
+A kind is a name and a list of phases. A phase is a function that gets a
+:class:`PhaseContext` and returns JSON-ready results. The context gives it the operation's
+parameters, the results of the phases before it, a progress reporter, a cancellation check and
+a directory of its own for files. Completed phases are checkpointed: after a crash or a
+``resume`` retry, the worker starts again at the first phase that did not complete, with the
+stored results of the others.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+
+class OperationCancelled(Exception):
+    """Raised by :meth:`PhaseContext.check_cancelled` when the operation must stop."""
+
+
+@dataclass(frozen=True, slots=True)
+class ArtifactSpec:
+    """A file a phase produced, to be offered for download."""
+
+    path: Path
+    name: str
+    type: str
+    format: str
+    description: str = ""
+    media_type: str = "application/octet-stream"
+
+
+class PhaseContext(Protocol):
+    """What a running phase can see and do."""
+
+    @property
+    def parameters(self) -> Mapping[str, Any]: ...
+
+    @property
+    def results(self) -> Mapping[str, Any]:
+        """Results of the phases already completed, by phase name."""
+        ...
+
+    @property
+    def workdir(self) -> Path:
+        """A directory for this phase's files; kept with the results when the phase completes."""
+        ...
+
+    @property
+    def data_dir(self) -> Path:
+        """The service's data directory (datasets live under it)."""
+        ...
+
+    def progress(self, done: int, total: int | None = None, activity: str | None = None) -> None:
+        """Report ``done`` records of ``total`` in this phase (throttled by the worker)."""
+        ...
+
+    def check_cancelled(self) -> None:
+        """Raise :class:`OperationCancelled` when the operation must stop; call between chunks."""
+        ...
+
+    def add_artifact(self, artifact: ArtifactSpec) -> None:
+        """Offer a file in :attr:`workdir` for download once the phase completes."""
+        ...
+
+
+PhaseFunction = Callable[[PhaseContext], dict[str, Any]]
+ParameterCheck = Callable[[Mapping[str, Any]], list[dict[str, str]]]
+RecordCount = Callable[[Mapping[str, Any], Path], int | None]
+Summarizer = Callable[[Mapping[str, Any]], dict[str, Any]]
+
+
+def _no_errors(_parameters: Mapping[str, Any]) -> list[dict[str, str]]:
+    return []
+
+
+def _unknown_count(_parameters: Mapping[str, Any], _data_dir: Path) -> int | None:
+    return None
+
+
+def _no_summary(_results: Mapping[str, Any]) -> dict[str, Any]:
+    return {}
+
+
+@dataclass(frozen=True, slots=True)
+class Phase:
+    """One step of a kind. ``weight`` is its expected share of the work, for progress."""
+
+    name: str
+    run: PhaseFunction
+    weight: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class Kind:
+    """An operation type: its phases, the resources it asks for and its parameter checks.
+
+    ``check_parameters`` returns problems as ``{"field": ..., "reason": ...}``;
+    ``count_records`` tells how many records an operation will process (for estimates), or
+    None; ``summarize`` turns the phase results into the results' ``summary`` block.
+    """
+
+    name: str
+    phases: tuple[Phase, ...]
+    cpu_units: float = 1.0
+    memory_gb: float = 1.0
+    check_parameters: ParameterCheck = field(default=_no_errors)
+    count_records: RecordCount = field(default=_unknown_count)
+    summarize: Summarizer = field(default=_no_summary)
+
+    @property
+    def phase_names(self) -> list[str]:
+        return [phase.name for phase in self.phases]

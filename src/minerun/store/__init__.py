@@ -1,0 +1,1 @@
+"""The one boundary to the database: tables, migrations and every query."""

@@ -1,0 +1,404 @@
+"""Queries of the worker side: claim, lease renewal, rescue, and writes fenced by the lease.
+
+Every write a worker makes about an operation it runs names the lease token it got with the
+claim. When the lease was lost (expired and taken over, cancelled, timed out), the write
+matches no row and :class:`LeaseLost` is raised: a stale worker can never overwrite newer state.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Engine, insert, select, update
+
+from minerun.domain.records import Operation, Scope
+from minerun.domain.statuses import ACTIVE, OperationStatus, PhaseStatus
+from minerun.exceptions import LeaseLost
+from minerun.store import tables as t
+from minerun.store.engine import is_sqlite
+from minerun.store.operations import OperationStore, finish_phases
+from minerun.store.wakeup import Waker
+
+o = t.operations.c
+p = t.phases.c
+
+
+@dataclass(frozen=True, slots=True)
+class Lease:
+    """What a worker holds while it runs an operation."""
+
+    operation_id: str
+    operation_type: str
+    token: str
+    execution_id: str
+    attempt: int
+    timeout_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class LeaseState:
+    status: OperationStatus
+    token: str | None
+    stop_mode: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """Resource usage of the process running an operation, as last measured."""
+
+    cpu_percent: float
+    cpu_seconds: float
+    memory_bytes: int
+    peak_memory_bytes: int
+    disk_bytes: int
+
+
+class QueueStore:
+    """Claims and fenced writes for workers."""
+
+    def __init__(self, engine: Engine, waker: Waker) -> None:
+        self.engine = engine
+        self.waker = waker
+        self._sqlite = is_sqlite(engine)
+        self._reader = OperationStore(engine, waker)
+
+    # -- claiming ---------------------------------------------------------------------------
+
+    def claim(self, owner: str, now: datetime, lease_seconds: float) -> Lease | None:
+        """Take the first queued operation (smallest queue key) and lease it to ``owner``."""
+        pick = (
+            select(o.id)
+            .where(o.status == OperationStatus.INITIATED, o.run_after <= now)
+            .order_by(o.queue_key)
+            .limit(1)
+        )
+        if not self._sqlite:
+            pick = pick.with_for_update(skip_locked=True)
+        token = uuid.uuid4().hex
+        execution_id = f"exec-{uuid.uuid4()}"
+        with self.engine.begin() as conn:
+            row = conn.execute(
+                update(t.operations)
+                .where(o.id.in_(pick.scalar_subquery()))
+                .values(
+                    status=OperationStatus.RUNNING,
+                    lease_owner=owner,
+                    lease_token=token,
+                    lease_expires_at=now + timedelta(seconds=lease_seconds),
+                    execution_id=execution_id,
+                    claims=o.claims + 1,
+                )
+                .returning(o.id, o.operation_type, o.claims, o.timeout_at, o.started_at)
+            ).first()
+            if row is None:
+                return None
+            operation_id, operation_type, attempt, timeout_at, started_at = row
+            if started_at is None:
+                conn.execute(
+                    update(t.operations).where(o.id == operation_id).values(started_at=now)
+                )
+            conn.execute(
+                insert(t.attempts).values(
+                    operation_id=operation_id,
+                    number=attempt,
+                    execution_id=execution_id,
+                    worker=owner,
+                    started_at=now,
+                )
+            )
+        return Lease(operation_id, operation_type, token, execution_id, attempt, timeout_at)
+
+    def load(self, lease: Lease) -> Operation:
+        """The leased operation with its phases."""
+        return self._reader.get(None, lease.operation_id)
+
+    # -- leases -----------------------------------------------------------------------------
+
+    def renew(
+        self, leases: Iterable[Lease], now: datetime, lease_seconds: float, usage: dict[str, Usage]
+    ) -> set[str]:
+        """Extend the leases still held and record usage; returns the ids whose lease is lost."""
+        lost: set[str] = set()
+        expires = now + timedelta(seconds=lease_seconds)
+        with self.engine.begin() as conn:
+            for lease in leases:
+                values: dict[str, Any] = {"lease_expires_at": expires}
+                if lease.operation_id in usage:
+                    values.update(_usage_values(usage[lease.operation_id]))
+                if not self._fenced_update(conn, lease, values):
+                    lost.add(lease.operation_id)
+        return lost
+
+    def states(self, ids: Sequence[str]) -> dict[str, LeaseState]:
+        """Status, lease token and stop mode of the given operations."""
+        if not ids:
+            return {}
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(o.id, o.status, o.lease_token, o.stop_mode).where(o.id.in_(ids))
+            ).all()
+        return {r[0]: LeaseState(OperationStatus(r[1]), r[2], r[3]) for r in rows}
+
+    def rescue_expired(self, now: datetime) -> list[str]:
+        """Queue again the running operations whose worker stopped renewing its lease."""
+        with self.engine.begin() as conn:
+            rows = conn.execute(
+                update(t.operations)
+                .where(o.status == OperationStatus.RUNNING, o.lease_expires_at < now)
+                .values(
+                    status=OperationStatus.INITIATED,
+                    lease_token=None,
+                    lease_owner=None,
+                    lease_expires_at=None,
+                    run_after=now,
+                )
+                .returning(o.id)
+            ).all()
+            ids = [r[0] for r in rows]
+            for operation_id in ids:
+                _reset_running_phase(conn, operation_id)
+                _close_attempt(
+                    conn, operation_id, now, "lease-expired", "the worker stopped renewing"
+                )
+            if ids:
+                self.waker.announce(conn)
+        return ids
+
+    def sweep_timeouts(self, now: datetime) -> list[str]:
+        """End every active operation past its ``timeoutAt`` as Timeout."""
+        with self.engine.begin() as conn:
+            rows = conn.execute(
+                update(t.operations)
+                .where(o.status.in_([s.value for s in ACTIVE]), o.timeout_at < now)
+                .values(
+                    status=OperationStatus.TIMEOUT,
+                    finished_at=now,
+                    lease_token=None,
+                    lease_expires_at=None,
+                    stop_mode="force",
+                    last_error="The operation did not finish before its timeout.",
+                )
+                .returning(o.id)
+            ).all()
+            ids = [r[0] for r in rows]
+            for operation_id in ids:
+                finish_phases(conn, operation_id, PhaseStatus.CANCELLED, now)
+                _close_attempt(conn, operation_id, now, "timeout", "timed out")
+            if ids:
+                self.waker.announce_stop(conn)
+        return ids
+
+    # -- fenced writes ----------------------------------------------------------------------
+
+    def _fenced_update(self, conn: Connection, lease: Lease, values: dict[str, Any]) -> bool:
+        result = conn.execute(
+            update(t.operations)
+            .where(
+                o.id == lease.operation_id,
+                o.lease_token == lease.token,
+                o.status == OperationStatus.RUNNING,
+            )
+            .values(**values)
+        )
+        return result.rowcount == 1
+
+    def _fence(self, conn: Connection, lease: Lease, values: dict[str, Any] | None = None) -> None:
+        if not self._fenced_update(conn, lease, values or {"lease_token": lease.token}):
+            raise LeaseLost(f"Lease on {lease.operation_id} is no longer held.")
+
+    def start_phase(self, lease: Lease, position: int, now: datetime) -> None:
+        with self.engine.begin() as conn:
+            self._fence(conn, lease, {"current_phase": position})
+            conn.execute(
+                update(t.phases)
+                .where(p.operation_id == lease.operation_id, p.position == position)
+                .values(
+                    status=PhaseStatus.RUNNING,
+                    started_at=now,
+                    finished_at=None,
+                    records_processed=0,
+                    error=None,
+                )
+            )
+
+    def progress(
+        self,
+        lease: Lease,
+        position: int,
+        done: int,
+        total: int | None,
+        activity: str | None,
+        processed_before: int,
+        network_bytes: int | None,
+    ) -> None:
+        """Record records done of total in the running phase (and the operation's count)."""
+        with self.engine.begin() as conn:
+            self._fence(
+                conn,
+                lease,
+                {"processed_records": processed_before + done, "network_bytes": network_bytes},
+            )
+            conn.execute(
+                update(t.phases)
+                .where(p.operation_id == lease.operation_id, p.position == position)
+                .values(records_processed=done, total_records=total, current_activity=activity)
+            )
+
+    def complete_phase(
+        self,
+        lease: Lease,
+        position: int,
+        results: dict[str, Any],
+        artifact_rows: Sequence[dict[str, Any]],
+        now: datetime,
+        processed_total: int,
+        total_records: int | None,
+    ) -> None:
+        """Checkpoint a phase: its results and files are kept for resume and crash recovery."""
+        with self.engine.begin() as conn:
+            self._fence(conn, lease, {"processed_records": processed_total})
+            conn.execute(
+                update(t.phases)
+                .where(p.operation_id == lease.operation_id, p.position == position)
+                .values(
+                    status=PhaseStatus.COMPLETED,
+                    finished_at=now,
+                    results=results,
+                    total_records=total_records,
+                )
+            )
+            if artifact_rows:
+                conn.execute(insert(t.artifacts), list(artifact_rows))
+
+    def complete(self, lease: Lease, now: datetime, outcome: dict[str, Any] | None) -> None:
+        """Finish the operation as Completed; written once, by the lease holder only."""
+        with self.engine.begin() as conn:
+            run_seconds = _run_seconds(conn, lease.operation_id, now)
+            self._fence(
+                conn,
+                lease,
+                {
+                    "status": OperationStatus.COMPLETED,
+                    "finished_at": now,
+                    "outcome": outcome,
+                    "lease_token": None,
+                    "lease_expires_at": None,
+                    "current_phase": None,
+                    "run_seconds": run_seconds,
+                },
+            )
+            _close_attempt(conn, lease.operation_id, now, "completed", None)
+
+    def fail(self, lease: Lease, now: datetime, error: str, retry_at: datetime | None) -> None:
+        """Record a failed attempt; queue it again at ``retry_at`` or end it as Failed."""
+        with self.engine.begin() as conn:
+            values: dict[str, Any] = {
+                "failures": o.failures + 1,
+                "last_error": error,
+                "lease_token": None,
+                "lease_expires_at": None,
+                "run_seconds": _run_seconds(conn, lease.operation_id, now),
+            }
+            if retry_at is None:
+                values.update(status=OperationStatus.FAILED, finished_at=now, current_phase=None)
+            else:
+                values.update(status=OperationStatus.INITIATED, run_after=retry_at)
+            self._fence(conn, lease, values)
+            if retry_at is None:
+                finish_phases(conn, lease.operation_id, PhaseStatus.FAILED, now)
+            else:
+                _reset_running_phase(conn, lease.operation_id, error)
+            _close_attempt(conn, lease.operation_id, now, "failed", error)
+            if retry_at is not None:
+                self.waker.announce(conn)
+
+    def hand_back(self, lease: Lease, now: datetime) -> None:
+        """Give the lease back (draining): another worker resumes at the first unfinished phase."""
+        with self.engine.begin() as conn:
+            self._fence(
+                conn,
+                lease,
+                {
+                    "status": OperationStatus.INITIATED,
+                    "lease_token": None,
+                    "lease_owner": None,
+                    "lease_expires_at": None,
+                    "run_after": now,
+                    "run_seconds": _run_seconds(conn, lease.operation_id, now),
+                },
+            )
+            _reset_running_phase(conn, lease.operation_id)
+            _close_attempt(conn, lease.operation_id, now, "handed-back", None)
+            self.waker.announce(conn)
+        self.waker.wake()
+
+    def time_out(self, lease: Lease, now: datetime) -> None:
+        """End the operation as Timeout (its process is killed by the caller)."""
+        with self.engine.begin() as conn:
+            self._fence(
+                conn,
+                lease,
+                {
+                    "status": OperationStatus.TIMEOUT,
+                    "finished_at": now,
+                    "lease_token": None,
+                    "lease_expires_at": None,
+                    "stop_mode": "force",
+                    "last_error": "The operation did not finish before its timeout.",
+                    "run_seconds": _run_seconds(conn, lease.operation_id, now),
+                },
+            )
+            finish_phases(conn, lease.operation_id, PhaseStatus.CANCELLED, now)
+            _close_attempt(conn, lease.operation_id, now, "timeout", "timed out")
+
+    def record_usage(self, operation_id: str, usage: Usage) -> None:
+        """Keep the last measured usage of an operation whose lease just ended."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(t.operations).where(o.id == operation_id).values(**_usage_values(usage))
+            )
+
+    def scope_of(self, operation_id: str) -> Scope:
+        return self._reader.get(None, operation_id, details=False).scope
+
+
+def _usage_values(usage: Usage) -> dict[str, Any]:
+    return {
+        "cpu_percent": usage.cpu_percent,
+        "cpu_seconds": usage.cpu_seconds,
+        "memory_bytes": usage.memory_bytes,
+        "peak_memory_bytes": usage.peak_memory_bytes,
+        "disk_bytes": usage.disk_bytes,
+    }
+
+
+def _reset_running_phase(conn: Connection, operation_id: str, error: str | None = None) -> None:
+    conn.execute(
+        update(t.phases)
+        .where(p.operation_id == operation_id, p.status == PhaseStatus.RUNNING)
+        .values(status=PhaseStatus.PENDING, error=error)
+    )
+
+
+def _close_attempt(
+    conn: Connection, operation_id: str, now: datetime, outcome: str, error: str | None
+) -> None:
+    a = t.attempts.c
+    conn.execute(
+        update(t.attempts)
+        .where(a.operation_id == operation_id, a.ended_at.is_(None))
+        .values(ended_at=now, outcome=outcome, error=error)
+    )
+
+
+def _run_seconds(conn: Connection, operation_id: str, now: datetime) -> float:
+    """Seconds the operation has run over all its attempts, the open one up to ``now``."""
+    a = t.attempts.c
+    rows = conn.execute(
+        select(a.started_at, a.ended_at).where(a.operation_id == operation_id)
+    ).all()
+    return float(sum(((end or now) - start).total_seconds() for start, end in rows))

@@ -1,0 +1,160 @@
+"""Runs one leased operation phase by phase, inside a slot process."""
+
+from __future__ import annotations
+
+import shutil
+import time
+import traceback
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from minerun.domain.statuses import PhaseStatus
+from minerun.exceptions import LeaseLost
+from minerun.kinds.base import ArtifactSpec, Kind, OperationCancelled
+from minerun.store.queue import Lease, QueueStore
+from minerun.worker.resources import socket_bytes
+
+PROGRESS_INTERVAL = 0.25
+
+
+class StopSignal(Protocol):
+    """Set by the supervisor when the operation must stop (a threading or process event)."""
+
+    def is_set(self) -> bool: ...
+
+
+def operation_dir(artifacts_dir: Path, operation_id: str) -> Path:
+    return artifacts_dir / operation_id
+
+
+@dataclass
+class RunningPhase:
+    """The :class:`~minerun.kinds.base.PhaseContext` a phase function receives."""
+
+    queue: QueueStore
+    lease: Lease
+    position: int
+    parameters: Mapping[str, Any]
+    results: Mapping[str, Any]
+    workdir: Path
+    data_dir: Path
+    stop: StopSignal
+    processed_before: int
+    network_base: int
+    done: int = 0
+    total: int | None = None
+    artifacts: list[ArtifactSpec] = field(default_factory=list)
+    _last_write: float = 0.0
+
+    def progress(self, done: int, total: int | None = None, activity: str | None = None) -> None:
+        self.done, self.total = done, total if total is not None else self.total
+        now = time.monotonic()
+        if now - self._last_write < PROGRESS_INTERVAL and (total is None or done < total):
+            return
+        self._last_write = now
+        network = max(socket_bytes() - self.network_base, 0)
+        self.queue.progress(
+            self.lease, self.position, done, self.total, activity, self.processed_before, network
+        )
+
+    def check_cancelled(self) -> None:
+        if self.stop.is_set():
+            raise OperationCancelled
+
+    def add_artifact(self, artifact: ArtifactSpec) -> None:
+        if not artifact.path.resolve().is_relative_to(self.workdir.resolve()):
+            raise ValueError(f"artifact {artifact.path} is outside the phase directory")
+        self.artifacts.append(artifact)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """How a run ended: completed, failed (with the error), stopped, or lost (lease gone)."""
+
+    kind: str
+    error: str | None = None
+
+
+def run_operation(
+    queue: QueueStore,
+    kind: Kind,
+    lease: Lease,
+    artifacts_dir: Path,
+    data_dir: Path,
+    stop: StopSignal,
+) -> Outcome:
+    """Run the phases not completed yet; checkpoint each; finish the operation."""
+    operation = queue.load(lease)
+    results = {p.name: p.results for p in operation.phases if p.status is PhaseStatus.COMPLETED}
+    processed = sum(p.records_processed for p in operation.phases if p.name in results)
+    network_base = socket_bytes()
+    try:
+        for phase in operation.phases:
+            if phase.status is PhaseStatus.COMPLETED:
+                continue
+            workdir = _fresh_workdir(artifacts_dir, operation.id, phase.position)
+            context = RunningPhase(
+                queue=queue,
+                lease=lease,
+                position=phase.position,
+                parameters=operation.parameters,
+                results=dict(results),
+                workdir=workdir,
+                data_dir=data_dir,
+                stop=stop,
+                processed_before=processed,
+                network_base=network_base,
+            )
+            queue.start_phase(lease, phase.position, _now())
+            output = kind.phases[phase.position].run(context)
+            processed += context.done
+            rows = [
+                _artifact_row(lease, phase.position, a, artifacts_dir) for a in context.artifacts
+            ]
+            queue.complete_phase(
+                lease, phase.position, output, rows, _now(), processed, context.total
+            )
+            results[phase.name] = output
+        queue.complete(lease, _now(), kind.summarize(results))
+    except OperationCancelled:
+        return Outcome("stopped")
+    except LeaseLost:
+        return Outcome("lost")
+    except Exception as error:  # a kind's bug must fail the operation, not the worker
+        detail = "".join(traceback.format_exception_only(error)).strip()
+        return Outcome("failed", f"{detail}\n{traceback.format_exc(limit=5)}")
+    return Outcome("completed")
+
+
+def _fresh_workdir(artifacts_dir: Path, operation_id: str, position: int) -> Path:
+    workdir = operation_dir(artifacts_dir, operation_id) / f"phase-{position}"
+    # Files left by an attempt that died are not trusted: the phase starts clean.
+    shutil.rmtree(workdir, ignore_errors=True)
+    workdir.mkdir(parents=True)
+    return workdir
+
+
+def _artifact_row(
+    lease: Lease, position: int, artifact: ArtifactSpec, artifacts_dir: Path
+) -> dict[str, Any]:
+    return {
+        "id": f"art-{uuid.uuid4()}",
+        "operation_id": lease.operation_id,
+        "phase_position": position,
+        "name": artifact.name,
+        "type": artifact.type,
+        "format": artifact.format,
+        "media_type": artifact.media_type,
+        "path": str(artifact.path.resolve().relative_to(artifacts_dir.resolve())),
+        "size_bytes": artifact.path.stat().st_size,
+        "description": artifact.description,
+        "created_at": _now(),
+    }
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
