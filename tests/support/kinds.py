@@ -57,7 +57,9 @@ def _phase(name: str) -> Phase:
         output = ctx.workdir / f"{name.lower()}.json"
         output.write_text(json.dumps({"phase": name, "records": records}))
         ctx.add_artifact(
-            ArtifactSpec(output, f"{name} output", "Dataset", "JSON", "phase output", "application/json")
+            ArtifactSpec(
+                output, f"{name} output", "Dataset", "JSON", "phase output", "application/json"
+            )
         )
         earlier = sorted(ctx.results)
         return {"records": records, "run": runs, "earlierPhases": earlier}
@@ -78,7 +80,9 @@ def _count(parameters: Mapping[str, Any], _data_dir: Path) -> int | None:
 
 
 def _summary(results: Mapping[str, Any]) -> dict[str, Any]:
-    return {"summary": {"phases": len(results), "records": sum(r["records"] for r in results.values())}}
+    return {
+        "summary": {"phases": len(results), "records": sum(r["records"] for r in results.values())}
+    }
 
 
 def register(registry: KindRegistry) -> None:

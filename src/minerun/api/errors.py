@@ -31,6 +31,7 @@ _STATUS: list[tuple[type[MinerunError], int, str]] = [
     (Conflict, 409, "conflict"),
     (Unauthorized, 401, "unauthorized"),
 ]
+_RESERVED = {"type", "title", "status", "detail", "instance", "errors"}
 _TITLES = {
     400: "Bad Request",
     401: "Unauthorized",
@@ -74,7 +75,13 @@ def _domain(request: Request, exc: Exception) -> JSONResponse:
     extra: dict[str, Any] = {}
     if isinstance(exc, InvalidInput):
         extra["errors"] = exc.errors
-    extra.update({k: v for k, v in exc.details.items() if isinstance(v, str | int | float)})
+    extra.update(
+        {
+            key: value
+            for key, value in exc.details.items()
+            if isinstance(value, str | int | float) and key not in _RESERVED
+        }
+    )
     return problem(status, exc.message, kind, request, **extra)
 
 

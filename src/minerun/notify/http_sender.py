@@ -6,8 +6,12 @@ httpcore connection pool whose network backend connects to the pin of the curren
 and refuses any other connection. Nothing else resolves names, so a second DNS answer cannot
 redirect a delivery, and no proxy from the environment is used.
 
-Redirects are not followed (a 3xx is a failed delivery); each attempt has a timeout. A
-:class:`WebhookSender` keeps connections alive between deliveries to the same host; a
+Redirects are not followed (a 3xx is a failed delivery). The timeout of an attempt bounds
+connecting (with the TLS handshake), each read and each write, and reading the body stops at
+the attempt's deadline; a receiver that trickles its headers can still hold an attempt for
+longer, one timeout per read.
+
+A :class:`WebhookSender` keeps connections alive between deliveries to the same host; a
 kept-alive connection may outlive a DNS change, and then goes to an address that passed the
 same check when it was opened.
 """

@@ -211,7 +211,7 @@ class OperationService:
             raise Conflict(
                 f"Only Failed, Cancelled or Timeout operations can be retried; "
                 f"{operation_id} is {original.status}.",
-                status=original.status.value,
+                currentStatus=original.status.value,
             )
         kind = self.kind(original.operation_type)
         parameters = original.parameters

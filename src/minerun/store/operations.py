@@ -276,7 +276,7 @@ class OperationStore:
             if status in TERMINAL:
                 raise IllegalTransition(
                     f"Operation {operation_id} is already {status} and cannot be cancelled.",
-                    current=str(status),
+                    currentStatus=str(status),
                 )
             conn.execute(
                 update(t.operations)

@@ -148,6 +148,8 @@ class Supervisor:
             self._fail(lease, error or "unknown error")
         elif outcome == "stopped" and slot.stop_reason == "drain":
             self._hand_back(lease)
+        if slot.sampler is not None:
+            slot.usage = slot.sampler.sample()
         self._record_final_usage(slot)
         self._release(slot)
 
@@ -166,6 +168,8 @@ class Supervisor:
 
     def _kill(self, slot: Slot) -> None:
         """Stop a slot process at once; its operation's state was already settled."""
+        if slot.sampler is not None:
+            slot.usage = slot.sampler.sample()
         slot.killed = True
         slot.process.kill()
         slot.process.join(timeout=5)

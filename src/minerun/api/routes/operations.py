@@ -170,7 +170,7 @@ def get_results(
     if op.status not in TERMINAL:
         raise Conflict(
             f"Operation {op.id} is {op.status}; results exist once it has finished.",
-            status=op.status.value,
+            currentStatus=op.status.value,
         )
     if phase is not None and phase not in {p.name for p in op.phases}:
         raise NotFound(f"Operation {op.id} has no phase named {phase!r}.")

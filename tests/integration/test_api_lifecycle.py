@@ -1,0 +1,246 @@
+"""Operations through the API with an embedded worker: run, cancel, retry, time out."""
+
+from __future__ import annotations
+
+import io
+import time
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import psutil
+import pytest
+
+from minerun.config import Settings
+from tests.support.api import Api, running_api
+
+
+@pytest.fixture
+def api(settings: Settings) -> Iterator[Api]:
+    with running_api(settings) as api:
+        yield api
+
+
+def runs(markers: Path, phase: str) -> int:
+    path = markers / f"{phase}.runs"
+    return len(path.read_text().splitlines()) if path.exists() else 0
+
+
+def slot_pids() -> set[int]:
+    return {c.pid for c in psutil.Process().children(recursive=True)}
+
+
+def test_an_operation_runs_phase_by_phase_to_completion(api: Api, tmp_path: Path) -> None:
+    op = api.start(parameters={"records": 6, "chunk": 2, "markerDir": str(tmp_path)})
+    done = api.wait_status(op["operationId"])
+    assert done["status"] == "Completed"
+    assert done["progress"]["percentage"] == 100 and done["progress"]["phasesCompleted"] == 3
+    assert [p["status"] for p in done["phases"]] == ["Completed"] * 3
+    assert done["phases"][2]["results"]["earlierPhases"] == ["Compute", "Load"]
+    assert done["execution"]["processedRecords"] == 18 and done["execution"]["totalRecords"] == 18
+    usage = done["execution"]["resourceUsage"]
+    assert usage["memoryBytes"] > 10_000_000 and usage["diskBytes"] > 0
+    assert [a["outcome"] for a in done["attemptHistory"]] == ["completed"]
+    assert all(runs(tmp_path, phase) == 1 for phase in ("Load", "Compute", "Write"))
+
+
+def test_results_summary_detailed_phase_and_downloads(api: Api) -> None:
+    op = api.start(parameters={"records": 2})
+    api.wait_status(op["operationId"])
+    url = f"{api.base}/operation/{op['operationId']}/results"
+    summary = api.client.get(url, headers=api.headers).json()
+    assert summary["success"] is True and summary["summary"] == {"phases": 3, "records": 6}
+    assert "results" not in summary["phaseResults"][0]
+    assert summary["performance"]["resourceUtilization"]["totalCost"].startswith("$")
+    detailed = api.client.get(f"{url}?format=detailed", headers=api.headers).json()
+    assert detailed["phaseResults"][1]["results"]["records"] == 2
+    one = api.client.get(f"{url}?phase=Compute", headers=api.headers).json()
+    assert [p["phaseName"] for p in one["phaseResults"]] == ["Compute"]
+    assert [a["phaseName"] for a in one["artifacts"]] == ["Compute"]
+    bare = api.client.get(f"{url}?includeArtifacts=false", headers=api.headers).json()
+    assert "artifacts" not in bare
+    assert api.client.get(f"{url}?phase=Nope", headers=api.headers).status_code == 404
+
+    link = summary["artifacts"][0]["downloadUrl"]
+    signed = api.client.get(link)  # no token: the signature is the credential
+    assert signed.status_code == 200 and b'"phase": "Load"' in signed.content
+    assert api.client.get(link.replace("signature=", "signature=0")).status_code == 401
+    path = link.split("?")[0].replace("http://testserver", "")
+    assert api.client.get(path).status_code == 401
+    assert api.client.get(path, headers=api.headers).status_code == 200
+
+    archive = api.client.get(f"{url}?format=download", headers=api.headers)
+    assert archive.headers["content-type"] == "application/zip"
+    names = zipfile.ZipFile(io.BytesIO(archive.content)).namelist()
+    assert "results.json" in names and "compute/compute.json" in names
+
+
+def test_cooperative_cancel_stops_the_phase_at_its_next_check(api: Api, tmp_path: Path) -> None:
+    params = {"records": 200, "sleep": 0.05, "markerDir": str(tmp_path)}
+    op = api.start(parameters=params)
+    api.wait_phase(op["operationId"], 1)
+    started = time.monotonic()
+    response = api.client.request(
+        "DELETE",
+        f"{api.base}/operation/{op['operationId']}",
+        json={"reason": "changed requirements", "preservePartialResults": True},
+        headers=api.headers,
+    )
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert answer["status"] == "Cancelled" and answer["reason"] == "changed requirements"
+    assert answer["phaseAtCancellation"] == "Compute"
+    assert 33 <= answer["progressAtCancellation"] < 67
+    assert answer["partialResults"]["available"] is True
+    assert answer["partialResults"]["completedPhases"] == 1
+    assert answer["cancelledBy"] == "tester"
+    assert answer["resourcesReleased"]["cpuUnits"] == 2
+    status = api.status(op["operationId"])
+    assert [p["status"] for p in status["phases"]] == ["Completed", "Cancelled", "Skipped"]
+    time.sleep(1.0)
+    assert time.monotonic() - started < 3
+    assert runs(tmp_path, "Write") == 0
+    partial = api.client.get(answer["partialResults"]["downloadUrls"][0], headers=api.headers)
+    assert "load/load.json" in zipfile.ZipFile(io.BytesIO(partial.content)).namelist()
+    again = api.client.request(
+        "DELETE", f"{api.base}/operation/{op['operationId']}", headers=api.headers
+    )
+    assert again.status_code == 409
+
+
+def test_forced_cancel_kills_a_phase_that_never_checks(api: Api, tmp_path: Path) -> None:
+    params = {"records": 400, "sleep": 0.05, "stubbornPhase": "Load"}
+    op = api.start(parameters=params)
+    api.wait_phase(op["operationId"], 0)
+    before = slot_pids()
+    response = api.client.request(
+        "DELETE",
+        f"{api.base}/operation/{op['operationId']}",
+        json={"forceTermination": True, "preservePartialResults": False},
+        headers=api.headers,
+    )
+    assert response.status_code == 200 and response.json()["partialResults"]["available"] is False
+    killed = _wait(lambda: before - slot_pids(), timeout=2)
+    assert len(killed) == 1
+    # The worker replaces the slot and keeps working.
+    follow = api.start(parameters={"records": 1})
+    assert api.wait_status(follow["operationId"])["status"] == "Completed"
+
+
+def test_cancelling_a_queued_operation_needs_no_worker(settings: Settings) -> None:
+    with running_api(settings, worker=False) as api:
+        op = api.start()
+        response = api.client.request(
+            "DELETE", f"{api.base}/operation/{op['operationId']}", headers=api.headers
+        )
+        answer = response.json()
+        assert answer["status"] == "Cancelled" and answer["progressAtCancellation"] == 0
+        assert answer["partialResults"] == {
+            "available": False,
+            "completedPhases": 0,
+            "downloadUrls": [],
+        }
+
+
+def test_a_failed_operation_resumes_at_the_failed_phase(api: Api, tmp_path: Path) -> None:
+    params = {"records": 2, "markerDir": str(tmp_path), "failPhase": "Compute", "failTimes": 1}
+    op = api.start(parameters=params)
+    failed = api.wait_status(op["operationId"])
+    assert failed["status"] == "Failed" and "Compute failed on run 1" in failed["lastError"]
+    assert [p["status"] for p in failed["phases"]] == ["Completed", "Failed", "Skipped"]
+    retry = api.client.post(
+        f"{api.base}/operation/{op['operationId']}/retry",
+        json={"retryMode": "resume", "retryReason": "fixed", "newTimeout": 600},
+        headers=api.headers,
+    )
+    assert retry.status_code == 202
+    answer = retry.json()
+    assert answer["originalOperationId"] == op["operationId"]
+    assert answer["resumeFromPhase"] == "Compute" and answer["retryNumber"] == 1
+    assert answer["preservedResults"]["phasesPreserved"] == 1
+    assert answer["preservedResults"]["recordsProcessed"] == 2
+    assert 30 < answer["preservedResults"]["progressSaved"] < 35
+    done = api.wait_status(answer["newOperationId"])
+    assert done["status"] == "Completed" and done["retryOf"] == op["operationId"]
+    assert done["phases"][0]["reusedFrom"] == op["operationId"]
+    assert (runs(tmp_path, "Load"), runs(tmp_path, "Compute"), runs(tmp_path, "Write")) == (1, 2, 1)
+    results = api.client.get(
+        f"{api.base}/operation/{answer['newOperationId']}/results", headers=api.headers
+    ).json()
+    assert sorted(a["phaseName"] for a in results["artifacts"]) == ["Compute", "Load", "Write"]
+
+
+def test_restart_runs_every_phase_again_with_merged_parameters(api: Api, tmp_path: Path) -> None:
+    params = {"records": 2, "markerDir": str(tmp_path), "failPhase": "Write", "nested": {"a": 1}}
+    op = api.start(parameters=params)
+    assert api.wait_status(op["operationId"])["status"] == "Failed"
+    retry = api.client.post(
+        f"{api.base}/operation/{op['operationId']}/retry",
+        json={
+            "retryMode": "restart",
+            "modifyParameters": True,
+            "updatedParameters": {"failPhase": "none", "nested": {"b": 2}},
+        },
+        headers=api.headers,
+    ).json()
+    assert retry["resumeFromPhase"] == "Load" and retry["preservedResults"]["phasesPreserved"] == 0
+    assert api.wait_status(retry["newOperationId"])["status"] == "Completed"
+    assert (runs(tmp_path, "Load"), runs(tmp_path, "Write")) == (2, 2)
+    new = api.client.get(f"{api.base}/operations?includeDetails=true", headers=api.headers).json()
+    assert new["summary"]["completed"] == 1 and new["summary"]["failed"] == 1
+
+
+def test_failures_retry_automatically_with_backoff(api: Api, tmp_path: Path) -> None:
+    params = {"records": 1, "markerDir": str(tmp_path), "failPhase": "Load", "failTimes": 2}
+    policy = {"maxRetries": 3, "retryDelay": 0.3, "backoffMultiplier": 2.0, "maxDelay": 10}
+    op = api.start(parameters=params, retryPolicy=policy)
+    done = api.wait_status(op["operationId"])
+    assert done["status"] == "Completed" and done["failures"] == 2
+    history = done["attemptHistory"]
+    assert [a["outcome"] for a in history] == ["failed", "failed", "completed"]
+    gaps = [_gap(history[i]["endTime"], history[i + 1]["startTime"]) for i in range(2)]
+    assert gaps[0] >= 0  # second-resolution timestamps: check the growth on stored delays
+    assert runs(tmp_path, "Load") == 3
+
+
+def test_retries_run_out_and_the_operation_fails(api: Api) -> None:
+    policy = {"maxRetries": 1, "retryDelay": 0.1}
+    op = api.start(parameters={"records": 1, "failPhase": "Load"}, retryPolicy=policy)
+    done = api.wait_status(op["operationId"])
+    assert done["status"] == "Failed" and done["failures"] == 2
+    assert "Load failed on run" in done["lastError"]
+
+
+def test_a_crashing_phase_fails_the_operation_not_the_worker(api: Api) -> None:
+    op = api.start(parameters={"records": 1, "crashPhase": "Compute"})
+    done = api.wait_status(op["operationId"])
+    assert done["status"] == "Failed" and "exit code 17" in done["lastError"]
+    follow = api.start(parameters={"records": 1})
+    assert api.wait_status(follow["operationId"])["status"] == "Completed"
+
+
+def test_timeout_ends_the_operation_and_kills_its_process(api: Api) -> None:
+    op = api.start(parameters={"records": 1000, "sleep": 0.05, "stubbornPhase": "Load"}, timeout=4)
+    api.wait_phase(op["operationId"], 0)
+    before = slot_pids()
+    done = api.wait_status(op["operationId"], timeout=10)
+    assert done["status"] == "Timeout"
+    assert _wait(lambda: before - slot_pids(), timeout=3)
+    assert [p["status"] for p in done["phases"]] == ["Cancelled", "Skipped", "Skipped"]
+
+
+def _gap(end: str, start: str) -> float:
+    from datetime import datetime
+
+    return (datetime.fromisoformat(start) - datetime.fromisoformat(end)).total_seconds()
+
+
+def _wait(predicate: Any, timeout: float) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    return predicate()
