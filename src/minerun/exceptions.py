@@ -6,7 +6,9 @@
     │   ├── IllegalTransition
     │   └── IdempotencyConflict
     ├── InvalidInput
-    │   └── IdempotencyMismatch
+    │   ├── IdempotencyMismatch
+    │   └── UnprocessableContent
+    ├── PayloadTooLarge
     ├── Unauthorized
     └── LeaseLost
 
@@ -55,6 +57,14 @@ class InvalidInput(MinerunError):
 
 class IdempotencyMismatch(InvalidInput):
     """This Idempotency-Key was used before with a different request."""
+
+
+class UnprocessableContent(InvalidInput):
+    """The request is well formed but its content cannot be used."""
+
+
+class PayloadTooLarge(MinerunError):
+    """The upload is larger than this service accepts."""
 
 
 class Unauthorized(MinerunError):

@@ -10,9 +10,10 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from minerun.api import errors
-from minerun.api.routes import health, operations
+from minerun.api.routes import datasets, health, operations
 from minerun.config import Settings
 from minerun.kinds.registry import load_registry
+from minerun.services.datasets import DatasetService
 from minerun.services.operations import OperationService
 from minerun.store.database import Database
 from minerun.store.tokens import service_secret
@@ -32,6 +33,7 @@ def create_app(settings: Settings, embedded_worker: bool = False) -> FastAPI:
         app.state.settings = settings
         app.state.database = database
         app.state.operations = OperationService(settings, database, registry)
+        app.state.datasets = DatasetService(settings, database)
         app.state.link_secret = settings.secret_key or service_secret(database.engine, "links")
         stopping = threading.Event()
         worker = None
@@ -57,4 +59,5 @@ def create_app(settings: Settings, embedded_worker: bool = False) -> FastAPI:
     errors.install(app)
     app.include_router(health.router)
     app.include_router(operations.router)
+    app.include_router(datasets.router)
     return app

@@ -9,6 +9,7 @@ from fastapi import Depends, Header, Path, Request
 from minerun.api.auth import Principal, authorize
 from minerun.api.views import Links
 from minerun.config import Settings
+from minerun.services.datasets import DatasetService
 from minerun.services.operations import OperationService
 from minerun.store.database import Database
 
@@ -23,6 +24,10 @@ def _database(request: Request) -> Database:
 
 def _service(request: Request) -> OperationService:
     return request.app.state.operations  # type: ignore[no-any-return]
+
+
+def _datasets(request: Request) -> DatasetService:
+    return request.app.state.datasets  # type: ignore[no-any-return]
 
 
 def _links(request: Request) -> Links:
@@ -42,6 +47,7 @@ def _principal(
 
 SettingsDep = Annotated[Settings, Depends(_settings)]
 DatabaseDep = Annotated[Database, Depends(_database)]
+DatasetsDep = Annotated[DatasetService, Depends(_datasets)]
 ServiceDep = Annotated[OperationService, Depends(_service)]
 LinksDep = Annotated[Links, Depends(_links)]
 PrincipalDep = Annotated[Principal, Depends(_principal)]

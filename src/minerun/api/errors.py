@@ -17,7 +17,9 @@ from minerun.exceptions import (
     InvalidInput,
     MinerunError,
     NotFound,
+    PayloadTooLarge,
     Unauthorized,
+    UnprocessableContent,
 )
 
 log = logging.getLogger(__name__)
@@ -25,6 +27,8 @@ log = logging.getLogger(__name__)
 PROBLEM = "application/problem+json"
 _STATUS: list[tuple[type[MinerunError], int, str]] = [
     (IdempotencyMismatch, 422, "idempotency-key-reused"),
+    (UnprocessableContent, 422, "unprocessable-content"),
+    (PayloadTooLarge, 413, "payload-too-large"),
     (InvalidInput, 400, "invalid-request"),
     (NotFound, 404, "not-found"),
     (IdempotencyConflict, 409, "idempotency-in-progress"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Engine, text
 
 from minerun.store import migrate
+from minerun.store.datasets import DatasetStore
 from minerun.store.engine import make_engine
 from minerun.store.operations import OperationStore
 from minerun.store.queue import QueueStore
@@ -21,6 +22,7 @@ class Database:
         self.operations = OperationStore(self.engine, self.waker)
         self.queue = QueueStore(self.engine, self.waker)
         self.tokens = TokenStore(self.engine)
+        self.datasets = DatasetStore(self.engine)
 
     def migrate(self) -> None:
         migrate.upgrade(self.engine)

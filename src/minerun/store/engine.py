@@ -9,6 +9,9 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 
+READ_ONLY = "minerun_read_only"
+
+
 def normalize_url(url: str) -> str:
     """Accept ``postgresql://`` and pick the psycopg 3 driver for it."""
     parsed = make_url(url)
@@ -34,7 +37,16 @@ def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _begin_sqlite(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # Readers take no write lock: in WAL mode they run beside the one writer.
+    if connection.get_execution_options().get(READ_ONLY):
+        connection.exec_driver_sql("BEGIN")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def reader(engine: Engine) -> Engine:
+    """The same engine, for connections that only read."""
+    return engine.execution_options(**{READ_ONLY: True})
 
 
 def make_engine(url: str, pool_size: int = 5) -> Engine:

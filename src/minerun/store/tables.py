@@ -175,6 +175,25 @@ idempotency_keys = Table(
     Column("created_at", UtcDateTime(), nullable=False),
 )
 
+datasets = Table(
+    "datasets",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("tenant_id", Tenant, nullable=False),
+    Column("project_id", Tenant, nullable=False),
+    Column("name", String(500), nullable=False),
+    Column("source_format", String(20), nullable=False),
+    Column("original_filename", String(500), nullable=False),
+    Column("mapping", JSON, nullable=True),
+    Column("path", String(1000), nullable=False),
+    Column("size_bytes", BigInteger, nullable=False),
+    Column("statistics", JSON, nullable=False),
+    Column("validation", JSON, nullable=False),
+    Column("derived_from", Id, nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Index("ix_datasets_scope_created", "tenant_id", "project_id", "created_at"),
+)
+
 service_secrets = Table(
     "service_secrets",
     metadata,

@@ -14,6 +14,7 @@ from sqlalchemy import Engine, insert, select, update
 
 from minerun.exceptions import NotFound
 from minerun.store import tables as t
+from minerun.store.engine import reader
 
 TOKEN_PREFIX = "mrt_"
 
@@ -35,6 +36,7 @@ def hash_token(token: str) -> str:
 class TokenStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._reader = reader(engine)
 
     def create(self, tenant_id: str, project_id: str | None, name: str) -> tuple[TokenRecord, str]:
         """Create a token; returns its record and the token itself (never stored in clear)."""
@@ -62,7 +64,7 @@ class TokenStore:
 
     def find(self, token: str) -> TokenRecord | None:
         """The live record of a presented token, or None."""
-        with self.engine.connect() as conn:
+        with self._reader.connect() as conn:
             row = (
                 conn.execute(
                     select(t.tokens).where(
@@ -75,7 +77,7 @@ class TokenStore:
         return None if row is None else _record(row)
 
     def all(self) -> list[TokenRecord]:
-        with self.engine.connect() as conn:
+        with self._reader.connect() as conn:
             rows = conn.execute(select(t.tokens).order_by(t.tokens.c.created_at)).mappings()
             return [_record(r) for r in rows]
 
