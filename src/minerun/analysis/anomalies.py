@@ -45,6 +45,7 @@ ORDER_RATIO = 10.0
 FOREST_SHARE = 0.02
 FOREST_TREES = 100
 MIN_FOREST_CASES = 20
+DETECTORS = ("extreme_duration", "rare_transition", "order_violation", "rework", "isolation_forest")
 NORMAL_LABELS = ("", "0", "false", "no", "none", "normal", "ok")
 """Label values (case-insensitive) that mean "normal"; null also means normal."""
 
@@ -200,9 +201,6 @@ def _flag_frame(frame: pl.DataFrame, seed: int) -> tuple[pl.DataFrame, pl.DataFr
     return flagged, edges, scores is not None
 
 
-DETECTORS = ("extreme_duration", "rare_transition", "order_violation", "rework", "isolation_forest")
-
-
 def _severity_expr() -> pl.Expr:
     count = pl.sum_horizontal(pl.col(name).cast(pl.Int32) for name in DETECTORS)
     strong = pl.col("extreme_duration") | pl.col("rare_transition") | pl.col("order_violation")
@@ -214,6 +212,10 @@ def _severity_expr() -> pl.Expr:
         .then(pl.lit(Severity.MEDIUM.value))
         .otherwise(pl.lit(Severity.LOW.value))
     )
+
+
+def _times(count: int) -> str:
+    return "once" if count == 1 else f"{count} times"
 
 
 def _reason(row: dict[str, Any]) -> str:
@@ -231,8 +233,8 @@ def _reason(row: dict[str, Any]) -> str:
         )
     if row["order_violation"]:
         parts.append(
-            f"runs {row['order_edge']} ({row['order_frequency']} times in the log) although "
-            f"the reverse order occurs {row['reverse']} times"
+            f"runs {row['order_edge']} ({_times(row['order_frequency'])} in the log) although "
+            f"the reverse order occurs {_times(row['reverse'])}"
         )
     if row["rework"]:
         parts.append(

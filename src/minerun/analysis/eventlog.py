@@ -51,7 +51,9 @@ __all__ = [
 ]
 
 # Tried in this order when no format is given; the first that parses the most of a sample
-# of distinct values wins, so day-first beats month-first when both fit.
+# of distinct values wins, so day-first beats month-first when both fit. When the winner is
+# one of the first nine (ISO 8601, unambiguous), values it misses get the other eight too,
+# since XES and ISO logs may mix values with and without a UTC offset.
 TIMESTAMP_FORMATS: Final = (
     "%Y-%m-%dT%H:%M:%S%.f%z",
     "%Y-%m-%d %H:%M:%S%.f%z",
@@ -78,7 +80,15 @@ TIMESTAMP_FORMATS: Final = (
     "%d.%m.%Y %H:%M",
     "%d.%m.%Y",
 )
+_ISO_FORMATS: Final = TIMESTAMP_FORMATS[:9]
 _INFERENCE_SAMPLE: Final = 1000
+_XES_SOURCES: Final = {
+    CASE: "trace concept:name",
+    ACTIVITY: "concept:name",
+    TIMESTAMP: "time:timestamp",
+    RESOURCE: "org:resource",
+    LIFECYCLE: "lifecycle:transition",
+}
 _GZIP_MAGIC: Final = b"\x1f\x8b"
 _UTF8_NAMES: Final = frozenset({"utf-8", "utf8", "utf_8"})
 _PARSE_FAILURE_SCHEMA: Final = {"event_index": pl.UInt32, "column": pl.String, "value": pl.String}
@@ -89,7 +99,7 @@ class CsvMapping:
     """Which CSV columns hold the case id, activity, timestamps and resource.
 
     ``timestamp_format`` is a strftime-style format (``%Y/%m/%d %H:%M:%S%.f``); ``None``
-    infers ISO 8601 and the common formats listed in :mod:`minerun.analysis.timestamps`.
+    infers ISO 8601 and the common formats of :data:`TIMESTAMP_FORMATS`.
     Timestamps without a UTC offset are taken as UTC.
     """
 
@@ -103,15 +113,12 @@ class CsvMapping:
     encoding: str = "utf-8"
 
     @classmethod
-    def xes_style(cls, **overrides: str | None) -> CsvMapping:
-        """The mapping of a CSV exported with XES attribute names (pm4py's layout)."""
-        base: dict[str, str | None] = {
-            "case_column": "case:concept:name",
-            "activity_column": "concept:name",
-            "timestamp_column": "time:timestamp",
-        }
-        base.update(overrides)
-        return cls(**base)  # type: ignore[arg-type]
+    def xes_style(cls) -> CsvMapping:
+        """The mapping of a CSV exported with XES attribute names (pm4py's layout).
+
+        Add a resource or other settings with ``dataclasses.replace``.
+        """
+        return cls("case:concept:name", "concept:name", "time:timestamp")
 
     def canonical_sources(self) -> dict[str, str]:
         """Canonical column name -> CSV column name, for the columns that are mapped."""
@@ -176,16 +183,14 @@ def read_xes(path: str | Path) -> LoadResult:
     raw = xes.extract(_read_bytes(path))
     if raw.height == 0:
         raise EmptyLogError("The XES file contains no event")
-    keep = [CASE, ACTIVITY, TIMESTAMP]
-    keep += [name for name in (RESOURCE, LIFECYCLE) if raw[name].null_count() < raw.height]
-    sources = {
-        CASE: "case concept:name",
-        ACTIVITY: "concept:name",
-        TIMESTAMP: "time:timestamp",
-        RESOURCE: "org:resource",
-        LIFECYCLE: "lifecycle:transition",
-    }
-    return _finish(raw.select(keep), "xes", {k: sources[k] for k in keep}, None)
+    present = {name for name in raw.columns if raw[name].null_count() < raw.height}
+    for required in (CASE, ACTIVITY, TIMESTAMP):
+        if required not in present:
+            raise MissingColumnError(
+                _XES_SOURCES[required], sorted(_XES_SOURCES[p] for p in present)
+            )
+    keep = [CASE, ACTIVITY, TIMESTAMP, *(c for c in (RESOURCE, LIFECYCLE) if c in present)]
+    return _finish(raw.select(keep), "xes", {k: _XES_SOURCES[k] for k in keep}, None)
 
 
 def read_csv(path: str | Path, mapping: CsvMapping) -> LoadResult:
@@ -261,7 +266,10 @@ def _finish(
     if EVENT_INDEX not in raw.columns or raw[EVENT_INDEX].null_count() > 0:
         raw = raw.with_columns(pl.int_range(pl.len(), dtype=pl.UInt32).alias(EVENT_INDEX))
     text_columns = [c for c in (CASE, ACTIVITY, RESOURCE, LIFECYCLE) if c in raw.columns]
-    frame = raw.with_columns(pl.col(c).cast(pl.String) for c in text_columns)
+    try:
+        frame = raw.with_columns(pl.col(c).cast(pl.String) for c in text_columns)
+    except pl.exceptions.PolarsError as exc:
+        raise MalformedLogError(f"a text column holds other data ({_first_line(exc)})") from None
     failures: list[pl.DataFrame] = []
     chosen: str | None = fmt
     for column in (TIMESTAMP, START_TIMESTAMP):
@@ -292,8 +300,15 @@ def _to_utc(values: pl.Series, fmt: str | None, *, field: str) -> tuple[pl.Serie
         return values.dt.convert_time_zone("UTC").cast(utc), None
     if values.dtype == pl.Date:
         return values.cast(pl.Datetime("us")).dt.replace_time_zone("UTC"), None
-    # chrono's %z wants an offset, not the "Z" that ISO 8601 also allows.
-    text = values.cast(pl.String).str.strip_chars().str.replace(r"[Zz]$", "+00:00")
+    try:
+        text = values.cast(pl.String).str.strip_chars()
+    except pl.exceptions.PolarsError:
+        raise MalformedLogError(
+            f"{field!r} holds {values.dtype}, not timestamps", field=field
+        ) from None
+    if fmt is None:
+        # chrono's %z wants an offset, not the "Z" that ISO 8601 also allows.
+        text = text.str.replace(r"[Zz]$", "+00:00")
     sample = text.drop_nulls().unique(maintain_order=True).head(_INFERENCE_SAMPLE)
     if sample.len() == 0:
         return pl.Series(values.name, [None] * values.len(), dtype=utc), fmt
@@ -307,7 +322,11 @@ def _to_utc(values: pl.Series, fmt: str | None, *, field: str) -> tuple[pl.Serie
             f"(first value: {sample[0]!r}); {advice}",
             field=field,
         )
-    return _parse(text, chosen), chosen
+    parsed = _parse(text, chosen)
+    if fmt is None and chosen in _ISO_FORMATS and parsed.null_count() > text.null_count():
+        others = [_parse(text, other) for other in _ISO_FORMATS if other != chosen]
+        parsed = pl.select(pl.coalesce(parsed, *others)).to_series().alias(values.name)
+    return parsed, chosen
 
 
 def _parse(text: pl.Series, fmt: str) -> pl.Series:

@@ -114,7 +114,6 @@ def case_features(frame: pl.DataFrame, steps: pl.DataFrame | None = None) -> pl.
         steps.join(table, on=[_SOURCE, _TARGET], how="left")
         .group_by(CASE)
         .agg(
-            pl.col("gap_s").mean().alias("mean_gap_s"),
             pl.col("gap_s").max().alias("max_gap_s"),
             pl.col("rare").sum().cast(pl.Float64).alias("rare_transition_count"),
             pl.col("rare").mean().alias("rare_transition_share"),
@@ -125,6 +124,7 @@ def case_features(frame: pl.DataFrame, steps: pl.DataFrame | None = None) -> pl.
         pl.len().cast(pl.Float64).alias("event_count"),
         pl.col(ACTIVITY).n_unique().cast(pl.Float64).alias("distinct_activities"),
         _seconds(pl.col(TIMESTAMP).max() - start).alias("duration_s"),
+        _seconds(pl.col(TIMESTAMP).max() - pl.col(TIMESTAMP).min()).alias("span_s"),
         start.dt.weekday().cast(pl.Float64).alias("start_weekday"),
         start.dt.hour().cast(pl.Float64).alias("start_hour"),
     )
@@ -132,7 +132,13 @@ def case_features(frame: pl.DataFrame, steps: pl.DataFrame | None = None) -> pl.
         per_case.join(per_case_steps, on=CASE, how="left")
         .with_columns(
             (pl.col("event_count") - pl.col("distinct_activities")).alias("rework_count"),
-            pl.col("mean_gap_s", "max_gap_s", "rare_transition_count", "rare_transition_share")
+            # Completions are sorted, so the mean gap is the completion span over the gaps;
+            # computed this way it is exact and independent of the summation order.
+            pl.when(pl.col("event_count") > 1)
+            .then(pl.col("span_s") / (pl.col("event_count") - 1))
+            .otherwise(0.0)
+            .alias("mean_gap_s"),
+            pl.col("max_gap_s", "rare_transition_count", "rare_transition_share")
             .cast(pl.Float64)
             .fill_null(0.0),
         )

@@ -145,14 +145,15 @@ def _critical_paths(frame: pl.DataFrame) -> tuple[CriticalPath, ...]:
     start = pl.col(TIMESTAMP).min()
     if START_TIMESTAMP in frame.columns:
         start = pl.min_horizontal(start, pl.col(START_TIMESTAMP).min())
+    # Integer microseconds keep the sums exact, so they do not depend on the thread count.
     cases = frame.group_by(CASE).agg(
         pl.col(ACTIVITY).str.join(_SEPARATOR).alias("variant"),
-        ((pl.col(TIMESTAMP).max() - start).dt.total_microseconds() / 1e6).alias("seconds"),
+        (pl.col(TIMESTAMP).max() - start).dt.total_microseconds().alias("micros"),
     )
-    total = float(cases.get_column("seconds").sum()) or 1.0
+    total = max(int(cases.select(pl.col("micros").sum()).item() or 0), 1)
     variants = (
         cases.group_by("variant")
-        .agg(pl.len().alias("cases"), pl.col("seconds").sum().alias("total"))
+        .agg(pl.len().alias("cases"), pl.col("micros").sum().alias("total"))
         .sort(["total", "variant"], descending=[True, False])
         .head(CRITICAL_LIMIT)
     )
@@ -160,12 +161,12 @@ def _critical_paths(frame: pl.DataFrame) -> tuple[CriticalPath, ...]:
         CriticalPath(
             activities=tuple(variant.split(_SEPARATOR)),
             case_count=count,
-            total_seconds=seconds,
-            mean_seconds=seconds / count,
-            time_share=seconds / total,
+            total_seconds=micros / 1e6,
+            mean_seconds=micros / 1e6 / count,
+            time_share=micros / total,
             case_share=count / cases.height,
         )
-        for variant, count, seconds in variants.iter_rows()
+        for variant, count, micros in variants.iter_rows()
     )
 
 
@@ -173,20 +174,23 @@ def _critical_transitions(frame: pl.DataFrame) -> tuple[CriticalTransition, ...]
     edges = (
         transitions(frame)
         .group_by("source", "target")
-        .agg(pl.len().alias("frequency"), pl.col("gap_s").sum().alias("total"))
+        .agg(
+            pl.len().alias("frequency"),
+            (pl.col("gap_s") * 1e6).round().cast(pl.Int64).sum().alias("total"),
+        )
         .sort(["total", "source", "target"], descending=[True, False, False])
     )
-    total = float(edges.get_column("total").sum()) or 1.0
+    total = max(int(edges.select(pl.col("total").sum()).item() or 0), 1)
     return tuple(
         CriticalTransition(
             source=source,
             target=target,
             frequency=frequency,
-            total_seconds=seconds,
-            mean_seconds=seconds / frequency,
-            time_share=seconds / total,
+            total_seconds=micros / 1e6,
+            mean_seconds=micros / 1e6 / frequency,
+            time_share=micros / total,
         )
-        for source, target, frequency, seconds in edges.head(CRITICAL_LIMIT).iter_rows()
+        for source, target, frequency, micros in edges.head(CRITICAL_LIMIT).iter_rows()
     )
 
 

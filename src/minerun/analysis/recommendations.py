@@ -48,7 +48,7 @@ class Bottleneck:
 
 
 @dataclass(frozen=True)
-class ReworkActivity:
+class RepeatedActivity:
     """An activity executed more than once per case: ``repeat_count`` sums the executions
     beyond the first over all cases, ``case_count`` counts the cases that repeat it."""
 
@@ -66,7 +66,7 @@ class Findings:
     mean_cycle_time_seconds: float | None = None
     bottlenecks: tuple[Bottleneck, ...] = ()
     rework_case_share: float | None = None
-    rework_activities: tuple[ReworkActivity, ...] = ()
+    rework_activities: tuple[RepeatedActivity, ...] = ()
     anomaly_counts: Mapping[str, int] = field(default_factory=dict)
     """Flagged cases by severity (``high``, ``medium``, ``low``)."""
     data_quality_issues: Mapping[str, int] = field(default_factory=dict)
@@ -140,7 +140,7 @@ def _bottleneck(item: Bottleneck, findings: Findings) -> Recommendation:
     )
 
 
-def _rework(item: ReworkActivity, findings: Findings) -> Recommendation:
+def _rework(item: RepeatedActivity, findings: Findings) -> Recommendation:
     percent = 100.0 * item.repeat_count / findings.event_count if findings.event_count else None
     share = (
         f" ({item.case_count / findings.case_count:.1%} of cases)" if findings.case_count else ""
@@ -197,18 +197,31 @@ def _data_quality(findings: Findings) -> list[Recommendation]:
     floor = Priority.LOW
     if score is not None:
         floor = Priority.HIGH if score < 70 else Priority.MEDIUM if score < 90 else Priority.LOW
+    return [_quality_item(kind, count, total, floor, findings) for kind, count in ranked]
+
+
+def _quality_item(
+    kind: str, count: int, total: int, floor: Priority, findings: Findings
+) -> Recommendation:
+    score = findings.data_quality_score
     scored = f" (quality score {score:.0f}/100)" if score is not None else ""
-    return [
-        Recommendation(
-            "data_quality",
-            _at_least(_priority(100.0 * count / total), floor),
-            f"Fix the {count} '{kind}' data-quality issues at the source{scored}.",
-            f"Fixing them would remove {100.0 * count / total:.1f}% of the data-quality issues.",
-            100.0 * count / total,
-            f"{count} issues of this type out of {total} issues of all types.",
-        )
-        for kind, count in ranked
-    ]
+    events = findings.event_count
+    percent = min(100.0, 100.0 * count / events) if events > 0 else None
+    improvement = (
+        f"Fixing them would correct up to {percent:.1f}% of the events "
+        f"({count} issues over {events} events)."
+        if percent is not None
+        else "Not computed: the event count of the log is unknown."
+    )
+    return Recommendation(
+        "data_quality",
+        _at_least(_priority(percent), floor),
+        f"Fix the {count} '{kind}' data-quality issues at the source{scored}.",
+        improvement,
+        percent,
+        f"Issues of this type divided by the number of events, at most one per event; they "
+        f"are {count / total:.1%} of all {total} data-quality issues.",
+    )
 
 
 def _critical_path(findings: Findings) -> list[Recommendation]:
@@ -260,6 +273,6 @@ __all__ = [
     "Findings",
     "Priority",
     "Recommendation",
-    "ReworkActivity",
+    "RepeatedActivity",
     "recommend",
 ]

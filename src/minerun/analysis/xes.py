@@ -43,7 +43,10 @@ _COLUMNS: Final = (CASE, ACTIVITY, TIMESTAMP, RESOURCE, LIFECYCLE)
 _TAG: Final = (
     r"""^(/?)(?:[\w.-]+:)?([\w.-]+)((?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*(/?)>"""
 )
-_ATTRIBUTE: Final = r"""^/?[^\s/>]+(?:\s+[^\s=]+\s*=\s*(?:"[^"]*"|'[^']*'))*?\s+{name}\s*=\s*(?:"([^"]*)"|'([^']*)')"""
+_ATTRIBUTE: Final = (
+    r"""^/?[^\s/>]+(?:\s+[^\s=]+\s*=\s*(?:"[^"]*"|'[^']*'))*?"""
+    r"""\s+{name}\s*=\s*(?:"([^"]*)"|'([^']*)')"""
+)
 _DECLARED_ENCODING: Final = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([\w.:-]+)["']""")
 
 
@@ -60,7 +63,7 @@ def extract(data: bytes) -> pl.DataFrame:
     One row per event in document order, with the canonical column names (``lifecycle``
     for ``lifecycle:transition``); an absent attribute is null.
     """
-    if not data.strip():
+    if not data or data.isspace():
         raise EmptyLogError("The XES file is empty")
     _check_well_formed(data)
     fast = _extract_fast(data) if _is_utf8(data) else None
@@ -135,19 +138,46 @@ def _extract_fast(data: bytes) -> pl.DataFrame | None:
     tokens = _tokens(data)
     if tokens is None:
         return None
+    items = _levels(tokens)
+    if items["name"].str.contains(":", literal=True).any():
+        return None  # prefixed element names: leave namespaces to lxml
+    if items.height == 0 or items["name"][0] != "log":
+        first = items["name"][0] if items.height else None
+        raise MalformedLogError(f"the root element is <{first}>, not <log>")
+    attributes = _key_values(items.filter(pl.col("trace_attribute") | pl.col("event_attribute")))
+    cases = (
+        attributes.filter(pl.col("trace_attribute") & (pl.col("key") == "concept:name"))
+        .unique("trace_no", keep="last")
+        .select("trace_no", pl.col("value").alias(CASE))
+    )
+    wanted = attributes.filter(pl.col("event_attribute") & pl.col("key").is_in(list(_EVENT_KEYS)))
+    values = wanted.group_by("event_no").agg(
+        pl.col("value").filter(pl.col("key") == key).last().alias(name)
+        for key, name in _EVENT_KEYS.items()
+    )
+    return (
+        items.filter("is_event")
+        .select("event_no", "trace_no")
+        .join(cases, on="trace_no", how="left")
+        .join(values, on="event_no", how="left")
+        .sort("event_no")
+        .select(_COLUMNS)
+    )
+
+
+def _levels(tokens: pl.DataFrame) -> pl.DataFrame:
+    """The opening tags with their nesting level and role (event, trace or event attribute).
+
+    The log is level 0, traces level 1, events and trace attributes level 2, event
+    attributes level 3; deeper elements are nested attributes and play no role.
+    """
     delta = pl.when(pl.col("closing")).then(-1).when(pl.col("empty")).then(0).otherwise(1)
     items = (
         tokens.with_columns(delta.cum_sum().shift(1, fill_value=0).alias("level"))
         .filter(~pl.col("closing"))
-        .select(
-            "text",
-            "level",
-            pl.col("text").str.extract(r"^(?:[^\s/>:]*:)?([^\s/>:]+)").alias("name"),
-        )
+        .select("text", "level", pl.col("text").str.extract(r"^([^\s/>]+)").alias("name"))
     )
-    if items.height == 0 or items["name"][0] != "log":
-        first = items["name"][0] if items.height else None
-        raise MalformedLogError(f"the root element is <{first}>, not <log>")
+    # The parent of an element at level n + 1 is the last element opened at level n.
     parent_is = {
         depth: pl.when(pl.col("level") == depth).then(pl.col("name") == tag).forward_fill()
         for depth, tag in ((1, "trace"), (2, "event"))
@@ -155,7 +185,7 @@ def _extract_fast(data: bytes) -> pl.DataFrame | None:
     in_trace = parent_is[1].fill_null(False)
     event = (pl.col("level") == 2) & (pl.col("name") == "event") & in_trace
     trace = (pl.col("level") == 1) & (pl.col("name") == "trace")
-    items = items.with_columns(
+    return items.with_columns(
         (trace.cum_sum() - 1).alias("trace_no"),
         (event.cum_sum() - 1).alias("event_no"),
         event.alias("is_event"),
@@ -164,19 +194,6 @@ def _extract_fast(data: bytes) -> pl.DataFrame | None:
             "event_attribute"
         ),
     )
-    events = items.filter("is_event").select("event_no", "trace_no")
-    attributes = _key_values(items.filter(pl.col("trace_attribute") | pl.col("event_attribute")))
-    cases = attributes.filter(pl.col("trace_attribute") & (pl.col("key") == "concept:name")).unique(
-        "trace_no", keep="last"
-    )
-    table = events.join(
-        cases.select("trace_no", pl.col("value").alias(CASE)), on="trace_no", how="left"
-    )
-    for key, name in _EVENT_KEYS.items():
-        values = attributes.filter(pl.col("event_attribute") & (pl.col("key") == key))
-        values = values.unique("event_no", keep="last").select("event_no", pl.col("value"))
-        table = table.join(values.rename({"value": name}), on="event_no", how="left")
-    return table.sort("event_no").select(_COLUMNS)
 
 
 def _key_values(items: pl.DataFrame) -> pl.DataFrame:
@@ -218,12 +235,13 @@ def _regex_attribute(name: str) -> pl.Expr:
 
 def _unescape(raw: pl.Series) -> pl.Series:
     """XML attribute-value normalisation: whitespace characters to spaces, then references."""
-    spaced = raw.str.replace_all("\r\n", "\n", literal=True).str.replace_all(r"[\t\n\r]", " ")
-    escaped = spaced.filter(spaced.str.contains("&", literal=True)).unique().to_list()
-    if not escaped:
-        return spaced
+    special = raw.filter(raw.str.contains(r"[\t\n\r&]")).unique()
+    if special.len() == 0:
+        return raw
+    spaced = special.str.replace_all("\r\n", "\n", literal=True).str.replace_all(r"[\t\n\r]", " ")
     # Well-formedness was checked, so only predefined and numeric references remain.
-    return spaced.replace(escaped, [html.unescape(value) for value in escaped])
+    decoded = [html.unescape(value) if "&" in value else value for value in spaced.to_list()]
+    return raw.replace(special, decoded)
 
 
 def _extract_iterparse(data: bytes) -> pl.DataFrame:

@@ -11,6 +11,8 @@ def _plural(value: int, unit: str) -> str:
 
 def duration_text(seconds: float) -> str:
     """``"23 minutes 15 seconds"``, ``"7 minutes"``, ``"2 hours 5 minutes"``, ``"12 seconds"``."""
+    if 0 < seconds < 1:
+        return f"{seconds:.1f} seconds"
     total = max(0, round(seconds))
     hours, rest = divmod(total, 3600)
     minutes, secs = divmod(rest, 60)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import uuid
 from dataclasses import asdict
@@ -40,9 +41,9 @@ def dataset_path(data_dir: Path, dataset_id: str) -> Path:
     return data_dir / "datasets" / f"{dataset_id}.parquet"
 
 
-def load_dataset(data_dir: Path, dataset: Dataset) -> pl.DataFrame:
-    """The validated event log of a dataset, in canonical columns and order."""
-    return pl.read_parquet(data_dir / dataset.path)
+def sidecar_path(parquet: Path) -> Path:
+    """Where a dataset's statistics and validation findings are kept beside its data."""
+    return parquet.with_suffix(".json")
 
 
 class DatasetService:
@@ -84,6 +85,10 @@ class DatasetService:
         target = dataset_path(self.settings.data_dir, dataset_id)
         target.parent.mkdir(parents=True, exist_ok=True)
         report.frame.write_parquet(target)
+        stats, checks = statistics(report.frame), validation_summary(report)
+        # The worker reads the findings beside the data, without a database round trip.
+        sidecar = {"name": name, "statistics": stats, "validation": checks}
+        sidecar_path(target).write_text(json.dumps(sidecar))
         return self.database.datasets.insert(
             {
                 "id": dataset_id,
@@ -95,8 +100,8 @@ class DatasetService:
                 "mapping": asdict(mapping) if mapping else None,
                 "path": str(target.relative_to(self.settings.data_dir)),
                 "size_bytes": target.stat().st_size,
-                "statistics": statistics(report.frame),
-                "validation": validation_summary(report),
+                "statistics": stats,
+                "validation": checks,
                 "derived_from": None,
                 "created_at": datetime.now(UTC),
             }
@@ -104,7 +109,9 @@ class DatasetService:
 
     def delete(self, scope: Scope, dataset_id: str) -> None:
         dataset = self.database.datasets.delete(scope, dataset_id)
-        (self.settings.data_dir / dataset.path).unlink(missing_ok=True)
+        path = self.settings.data_dir / dataset.path
+        path.unlink(missing_ok=True)
+        sidecar_path(path).unlink(missing_ok=True)
 
     def upload_dir(self) -> Path:
         path = self.settings.data_dir / "uploads" / uuid.uuid4().hex

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 import polars as pl
 
@@ -54,7 +55,7 @@ def build_dfg(log: VariantLog) -> Dfg:
             continue
         starts[trace[0]] = starts.get(trace[0], 0) + count
         ends[trace[-1]] = ends.get(trace[-1], 0) + count
-        for pair in zip(trace, trace[1:], strict=False):
+        for pair in pairwise(trace):
             edges[pair] = get(pair, 0) + count
     return Dfg(Counter(edges), Counter(starts), Counter(ends))
 

@@ -26,6 +26,7 @@ Path = list[int]
 _MAX_PATH_DEPTH = 50
 _MAX_HIDDEN_DEPTH = 2
 _FINAL_ROUNDS = 5
+_Step = tuple[tuple[tuple[int, int], ...], int, int, int]
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,7 @@ class TokenReplayer:
         self._final_sorted = sorted(self._final, key=self._rank.__getitem__)
         by_name = sorted(range(len(net.transitions)), key=lambda t: net.transitions[t])
         self._by_label: dict[str, list[int]] = {}
+        self._steps: dict[tuple[str, tuple[tuple[int, int], ...]], _Step] = {}
         for t in by_name:
             label = net.labels[t]
             if label is not None:
@@ -112,7 +114,9 @@ class TokenReplayer:
         groups.sort(key=len)
         return groups
 
-    def _enable_hidden(self, m: Marking, fired: list[int], seen: set[int], groups: list[Path], t: int) -> None:
+    def _enable_hidden(
+        self, m: Marking, fired: list[int], seen: set[int], groups: list[Path], t: int
+    ) -> None:
         for group in groups:
             changed = False
             for t3 in group:
@@ -126,7 +130,9 @@ class TokenReplayer:
             if self._enabled(t, m) or not changed:
                 return
 
-    def _apply_hidden(self, t: int, m: Marking, depth: int, seen: set[int], fired: list[int]) -> None:
+    def _apply_hidden(
+        self, t: int, m: Marking, depth: int, seen: set[int], fired: list[int]
+    ) -> None:
         if depth >= _MAX_HIDDEN_DEPTH or t in seen:
             return
         seen.add(t)
@@ -161,9 +167,24 @@ class TokenReplayer:
         counts = [0, 0, sum(self._initial.values())]  # missing, consumed, produced
         for activity in trace:
             if activity in self._by_label:
-                self._replay_event(self._choose(activity, m), m, counts)
+                m = self._cached_step(activity, m, counts)
         self._reach_final(m, counts)
         return self._close(m, counts)
+
+    def _cached_step(self, activity: str, m: Marking, counts: list[int]) -> Marking:
+        # The outcome of an event depends only on the (ordered) marking and the activity,
+        # and variants share most of their prefixes, so each pair is computed once.
+        key = (activity, tuple(m.items()))
+        known = self._steps.get(key)
+        if known is None:
+            delta = [0, 0, 0]
+            self._replay_event(self._choose(activity, m), m, delta)
+            known = (tuple(m.items()), delta[0], delta[1], delta[2])
+            self._steps[key] = known
+        counts[0] += known[1]
+        counts[1] += known[2]
+        counts[2] += known[3]
+        return dict(known[0])
 
     def _count(self, fired: list[int], counts: list[int]) -> None:
         for t in fired:

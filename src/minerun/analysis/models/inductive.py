@@ -23,7 +23,7 @@ from collections import Counter
 
 import polars as pl
 
-from minerun.analysis.models._cuts import SPLITTERS, Groups, find_cut
+from minerun.analysis.models._cuts import SPLITTERS, find_cut
 from minerun.analysis.models._dfg import Dfg, EncodedLog, VariantLog, build_dfg, encode_variants
 from minerun.analysis.models._fallthroughs import Step, empty_traces, fall_through
 from minerun.analysis.models.process_tree import DraftNode, Operator, ProcessTree, fold, freeze
@@ -106,4 +106,4 @@ class _Miner:
         return DraftNode(operator, None, [self.mine(sub) for sub in logs])
 
 
-__all__ = ["Groups", "discover_process_tree", "discover_process_tree_from_variants", "filter_dfg"]
+__all__ = ["discover_process_tree", "discover_process_tree_from_variants", "filter_dfg"]

@@ -47,10 +47,11 @@ def to_pnml(net: PetriNet, name: str = "net") -> str:
     for index, (source, target) in enumerate(arcs):
         etree.SubElement(page, "arc", id=f"a{index}", source=source, target=target)
     marking = etree.SubElement(etree.SubElement(net_el, "finalmarkings"), "marking")
-    for place, tokens in net.final_marking:
-        el = etree.SubElement(marking, "place", idref=net.places[place])
+    for place_index, tokens in net.final_marking:
+        el = etree.SubElement(marking, "place", idref=net.places[place_index])
         etree.SubElement(el, "text").text = str(tokens)
-    return etree.tostring(root, pretty_print=True, xml_declaration=True, encoding="UTF-8").decode()
+    text: bytes = etree.tostring(root, pretty_print=True, xml_declaration=True, encoding="UTF-8")
+    return text.decode()
 
 
 __all__ = ["PNML_GRAMMAR", "to_pnml"]

@@ -62,12 +62,7 @@ def token_replay(frame: pl.DataFrame, net: PetriNet) -> ReplayResult:
     )
     replayer = TokenReplayer(net)
     results = [replayer.replay(tuple(trace)) for trace in variants["trace"].to_list()]
-    cases = (
-        variants.drop("trace")
-        .with_columns(_result_columns(results))
-        .explode(CASE)
-        .sort(CASE)
-    )
+    cases = variants.drop("trace").with_columns(_result_columns(results)).explode(CASE).sort(CASE)
     return _summarise(cases, len(results))
 
 
@@ -88,8 +83,8 @@ def _summarise(cases: pl.DataFrame, variants: int) -> ReplayResult:
     log_fitness = average = percentage = 0.0
     if cases.height and consumed > 0 and produced > 0:
         log_fitness = 0.5 * (1 - missing / consumed) + 0.5 * (1 - remaining / produced)
-        average = float(cases["trace_fitness"].mean() or 0.0)
-        percentage = 100.0 * cases["trace_is_fit"].sum() / cases.height
+        average = float(cases["trace_fitness"].sum()) / cases.height
+        percentage = 100.0 * int(cases["trace_is_fit"].sum()) / cases.height
     return ReplayResult(
         cases=cases,
         log_fitness=log_fitness,

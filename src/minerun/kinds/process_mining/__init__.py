@@ -1,0 +1,90 @@
+"""ProcessMiningAnalysis: discovery, performance, conformance, ML and reports on a dataset.
+
+Phases, each checkpointed and cancellable between steps:
+
+1. Data Loading & Validation — the dataset's clean log, cut to ``timeWindow``.
+2. Process Discovery — DFG, variants, performance, a process model (inductive or heuristics
+   miner, exported as PNML and BPMN) and its token-replay fitness.
+3. Machine Learning Analysis — anomalous cases, cycle-time and next-activity models, patterns.
+4. Report Generation — recommendations, process map, PDF report, CSV and JSON exports.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from minerun.kinds.base import Kind, Phase
+from minerun.kinds.process_mining import discovery_phase, loading, ml_phase, report_phase
+from minerun.kinds.process_mining.parameters import check
+from minerun.services.datasets import dataset_path
+
+NAME = "ProcessMiningAnalysis"
+
+
+def count_records(parameters: Mapping[str, Any], data_dir: Path) -> int | None:
+    """Events in the dataset (from the Parquet footer), the unit of the rate estimates."""
+    try:
+        path = dataset_path(data_dir, str(parameters["datasetId"]))
+        return int(pl.scan_parquet(path).select(pl.len()).collect().item())
+    except (KeyError, OSError, pl.exceptions.PolarsError):
+        return None
+
+
+def summarize(results: Mapping[str, Any]) -> dict[str, Any]:
+    """The results' ``summary`` block and the recommendations (see docs/analysis.md)."""
+    loaded = results.get("Data Loading & Validation", {})
+    found = results.get("Process Discovery", {})
+    ml = results.get("Machine Learning Analysis", {})
+    report = results.get("Report Generation", {})
+    confidence = _confidence(found, ml)
+    return {
+        "summary": {
+            "recordsAnalyzed": loaded.get("recordsInWindow"),
+            "processVariants": found.get("processVariants"),
+            "anomaliesDetected": ml.get("anomalies", {}).get("detected"),
+            "modelsGenerated": 1 + int(ml.get("modelsCompleted", 0)),
+            "reportsCreated": report.get("reportsCreated"),
+            "dataQualityScore": loaded.get("dataQualityScore"),
+            "overallConfidenceScore": confidence[0],
+            "confidenceComponents": confidence[1],
+        },
+        "recommendations": report.get("recommendations", []),
+    }
+
+
+def _confidence(
+    found: Mapping[str, Any], ml: Mapping[str, Any]
+) -> tuple[float | None, dict[str, float]]:
+    """Mean of the measured qualities of the analysis' own outputs, in percent."""
+    predictions = ml.get("predictions", {})
+    measured = {
+        "modelFitness": found.get("conformance", {}).get("fitness"),
+        "pathPredictionAccuracy": (predictions.get("pathPrediction") or {}).get("accuracy"),
+        "cycleTimePredictionAccuracy": (predictions.get("cycleTimePrediction") or {}).get(
+            "accuracy"
+        ),
+    }
+    parts = {k: round(100 * float(v), 2) for k, v in measured.items() if v is not None}
+    if not parts:
+        return None, parts
+    return round(sum(parts.values()) / len(parts), 1), parts
+
+
+KIND = Kind(
+    name=NAME,
+    phases=(
+        Phase("Data Loading & Validation", loading.run, weight=1.0),
+        Phase("Process Discovery", discovery_phase.run, weight=3.0),
+        Phase("Machine Learning Analysis", ml_phase.run, weight=3.0),
+        Phase("Report Generation", report_phase.run, weight=2.0),
+    ),
+    cpu_units=2,
+    memory_gb=4,
+    check_parameters=check,
+    count_records=count_records,
+    summarize=summarize,
+)

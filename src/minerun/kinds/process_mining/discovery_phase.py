@@ -1,0 +1,201 @@
+"""Phase 2, "Process Discovery": DFG, variants, performance, a process model and its fitness."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from minerun.analysis.discovery import Discovery, discover
+from minerun.analysis.models import (
+    PetriNet,
+    ReplayResult,
+    discover_heuristics_net,
+    discover_process_tree,
+    heuristics_to_petri_net,
+    to_bpmn,
+    to_pnml,
+    token_replay,
+    tree_to_petri_net,
+)
+from minerun.analysis.performance import Performance, analyze_performance
+from minerun.domain.humanize import hours_text
+from minerun.kinds.base import ArtifactSpec, PhaseContext
+from minerun.kinds.process_mining.loading import load_log
+from minerun.kinds.process_mining.parameters import AnalysisParameters, parse
+
+MAX_EDGES_IN_RESULTS = 500
+TOP_VARIANTS = 20
+STEPS = 5
+
+
+def run(ctx: PhaseContext) -> dict[str, Any]:
+    params = parse(ctx.parameters)
+    frame = load_log(ctx, params)
+    if frame.height == 0:
+        raise ValueError("the time window contains no events of the dataset")
+    step = _Stepper(ctx, frame.height)
+    step("Building the directly-follows graph")
+    found = discover(frame)
+    step("Measuring cycle, waiting and processing times")
+    perf = analyze_performance(frame)
+    step(f"Mining a process model ({params.algorithm} miner)")
+    net, model_files = _model(frame, params, ctx.workdir)
+    for artifact in model_files:
+        ctx.add_artifact(artifact)
+    step("Replaying the log on the model")
+    replay = token_replay(frame, net) if params.replay else None
+    step("Done")
+    return {
+        "activitiesDiscovered": len(found.activities),
+        "processVariants": found.variant_count,
+        "uniquePaths": found.unique_paths,
+        "processModel": _model_view(found, params, net),
+        "performanceMetrics": _performance_view(perf),
+        "conformance": _conformance_view(replay),
+        "startActivities": found.start_activities,
+        "endActivities": found.end_activities,
+        "topVariants": [_variant_view(v) for v in found.variants[:TOP_VARIANTS]],
+        "directlyFollows": [_edge_view(e) for e in _top_edges(found)],
+    }
+
+
+class _Stepper:
+    """Reports progress as the share of steps done, in records, and checks for cancellation."""
+
+    def __init__(self, ctx: PhaseContext, records: int) -> None:
+        self.ctx, self.records, self.done = ctx, records, 0
+
+    def __call__(self, activity: str) -> None:
+        self.ctx.check_cancelled()
+        self.ctx.progress(self.records * self.done // STEPS, self.records, activity)
+        self.done += 1
+
+
+def _model(
+    frame: pl.DataFrame, params: AnalysisParameters, workdir: Path
+) -> tuple[PetriNet, list[ArtifactSpec]]:
+    if params.algorithm == "heuristics":
+        hnet = discover_heuristics_net(frame, dependency_threshold=params.dependency_threshold)
+        net = heuristics_to_petri_net(hnet)
+        bpmn = to_bpmn(net)
+    else:
+        tree = discover_process_tree(frame, noise_threshold=params.noise_threshold)
+        net = tree_to_petri_net(tree)
+        bpmn = to_bpmn(tree)
+    pnml_path, bpmn_path = workdir / "process-model.pnml", workdir / "process-model.bpmn"
+    pnml_path.write_text(to_pnml(net, name="minerun process model"))
+    bpmn_path.write_text(bpmn)
+    return net, [
+        ArtifactSpec(
+            pnml_path,
+            "Process Model (Petri net)",
+            "Model",
+            "PNML",
+            "Discovered Petri net, PNML 1.3",
+            "application/xml",
+        ),
+        ArtifactSpec(
+            bpmn_path,
+            "Process Model (BPMN)",
+            "Model",
+            "BPMN",
+            "Discovered model as BPMN 2.0 with diagram",
+            "application/xml",
+        ),
+    ]
+
+
+def _model_view(found: Discovery, params: AnalysisParameters, net: PetriNet) -> dict[str, Any]:
+    return {
+        "activities": len(found.activities),
+        "transitions": found.transitions,
+        "variants": found.variant_count,
+        "complexity": found.complexity.label,
+        "complexityScore": round(found.complexity.score, 3),
+        "algorithm": params.algorithm,
+        "noiseThreshold": params.noise_threshold if params.algorithm == "inductive" else None,
+        "petriNet": {
+            "places": len(net.places),
+            "transitions": len(net.transitions),
+            "silentTransitions": sum(1 for label in net.labels if label is None),
+        },
+    }
+
+
+def _performance_view(perf: Performance) -> dict[str, Any]:
+    cycle = perf.cycle_times
+    return {
+        "averageCycleTime": _hours(cycle.mean_seconds),
+        "medianCycleTime": _hours(cycle.median_seconds),
+        "p90CycleTime": _hours(cycle.p90_seconds),
+        "averageCycleTimeSeconds": cycle.mean_seconds,
+        "medianCycleTimeSeconds": cycle.median_seconds,
+        "p90CycleTimeSeconds": cycle.p90_seconds,
+        "bottleneckActivities": [b.activity for b in perf.bottlenecks[:5]],
+        "bottlenecks": [
+            {
+                "activity": b.activity,
+                "totalWaitingSeconds": b.waiting_total_seconds,
+                "meanWaitingSeconds": b.waiting_mean_seconds,
+                "medianWaitingSeconds": b.waiting_median_seconds,
+                "meanProcessingSeconds": b.processing_mean_seconds,
+                "events": b.events,
+            }
+            for b in perf.bottlenecks
+        ],
+        "efficiency": None if perf.efficiency.value is None else round(perf.efficiency.value, 1),
+        "efficiencyBasis": perf.efficiency.basis,
+        "rework": {
+            "casesWithRework": perf.rework.cases_with_rework,
+            "caseShare": perf.rework.case_share,
+            "repetitions": perf.rework.repetitions,
+            "activities": [
+                {"activity": a.activity, "repetitions": a.repetitions, "cases": a.cases_with_rework}
+                for a in perf.rework.activities[:10]
+            ],
+        },
+        "selfLoops": len(perf.self_loops),
+        "shortLoops": len(perf.short_loops),
+        "hasStartTimestamps": perf.has_start_timestamps,
+    }
+
+
+def _conformance_view(replay: ReplayResult | None) -> dict[str, Any]:
+    if replay is None:
+        return {"fitness": None, "reason": "skipped: performanceOptimization is high_throughput"}
+    return {
+        "fitness": round(replay.log_fitness, 6),
+        "averageTraceFitness": round(replay.average_trace_fitness, 6),
+        "percentageFittingTraces": round(replay.percentage_fitting_traces, 3),
+        "method": "token-based replay",
+    }
+
+
+def _variant_view(variant: Any) -> dict[str, Any]:
+    return {
+        "activities": list(variant.activities),
+        "cases": variant.cases,
+        "share": round(variant.share, 6),
+        "meanDurationSeconds": variant.mean_duration_seconds,
+        "medianDurationSeconds": variant.median_duration_seconds,
+    }
+
+
+def _top_edges(found: Discovery) -> list[Any]:
+    return sorted(found.edges, key=lambda e: (-e.count, e.source, e.target))[:MAX_EDGES_IN_RESULTS]
+
+
+def _edge_view(edge: Any) -> dict[str, Any]:
+    return {
+        "source": edge.source,
+        "target": edge.target,
+        "frequency": edge.count,
+        "meanSeconds": edge.mean_seconds,
+        "medianSeconds": edge.median_seconds,
+    }
+
+
+def _hours(seconds: float | None) -> str | None:
+    return None if seconds is None else hours_text(seconds)

@@ -1,0 +1,183 @@
+"""The parameters of a ProcessMiningAnalysis, checked before the operation is accepted.
+
+Every key of the contract's example is understood; anything else is refused with the list of
+accepted keys, so that a typo never silently changes an analysis.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+ANALYSIS_TYPES = ("comprehensive", "discovery")
+OPTIMIZATIONS = ("high_accuracy", "balanced", "high_throughput")
+ALGORITHMS = ("inductive", "heuristics")
+EXPORT_FORMATS = ("PDF", "CSV", "JSON")
+TOP_LEVEL = {
+    "datasetId",
+    "analysisType",
+    "timeWindow",
+    "algorithmSettings",
+    "outputOptions",
+    "resourceAllocation",
+}
+ALGORITHM_KEYS = {
+    "useAdvancedML",
+    "enableAnomalyDetection",
+    "performanceOptimization",
+    "algorithm",
+    "noiseThreshold",
+    "dependencyThreshold",
+}
+OUTPUT_KEYS = {"generateReports", "createVisualizations", "exportFormats"}
+
+
+@dataclass(frozen=True, slots=True)
+class AnalysisParameters:
+    """What one analysis does, with the defaults filled in."""
+
+    dataset_id: str
+    analysis_type: str = "comprehensive"
+    start_date: date | None = None
+    end_date: date | None = None
+    use_advanced_ml: bool = True
+    enable_anomaly_detection: bool = True
+    optimization: str = "balanced"
+    algorithm: str = "inductive"
+    noise_threshold: float = 0.2
+    dependency_threshold: float = 0.5
+    generate_reports: bool = True
+    create_visualizations: bool = True
+    export_formats: frozenset[str] = field(default_factory=lambda: frozenset(EXPORT_FORMATS))
+
+    @property
+    def predictions(self) -> bool:
+        return self.use_advanced_ml and self.analysis_type == "comprehensive"
+
+    @property
+    def anomalies(self) -> bool:
+        return self.enable_anomaly_detection and self.analysis_type == "comprehensive"
+
+    @property
+    def replay(self) -> bool:
+        return self.optimization != "high_throughput"
+
+
+class _Errors(list[dict[str, str]]):
+    def add(self, name: str, reason: str) -> None:
+        self.append({"field": f"parameters.{name}", "reason": reason})
+
+
+def check(parameters: Mapping[str, Any]) -> list[dict[str, str]]:
+    """Problems with ``parameters``, each as ``{"field", "reason"}`` (empty when valid)."""
+    errors = _Errors()
+    _unknown(errors, "", parameters, TOP_LEVEL)
+    if not _is_guid(parameters.get("datasetId")):
+        errors.add("datasetId", "required: the id of an uploaded dataset")
+    _choice(errors, "analysisType", parameters.get("analysisType"), ANALYSIS_TYPES)
+    _time_window(errors, parameters.get("timeWindow"))
+    _algorithm(errors, parameters.get("algorithmSettings"))
+    _outputs(errors, parameters.get("outputOptions"))
+    return errors
+
+
+def parse(parameters: Mapping[str, Any]) -> AnalysisParameters:
+    """The parameters of a checked request, with defaults."""
+    window = parameters.get("timeWindow") or {}
+    algo = parameters.get("algorithmSettings") or {}
+    out = parameters.get("outputOptions") or {}
+    default = AnalysisParameters(dataset_id="")
+    return AnalysisParameters(
+        dataset_id=str(parameters["datasetId"]),
+        analysis_type=parameters.get("analysisType", default.analysis_type),
+        start_date=_date(window.get("startDate")),
+        end_date=_date(window.get("endDate")),
+        use_advanced_ml=algo.get("useAdvancedML", default.use_advanced_ml),
+        enable_anomaly_detection=algo.get("enableAnomalyDetection", True),
+        optimization=algo.get("performanceOptimization", default.optimization),
+        algorithm=algo.get("algorithm", default.algorithm),
+        noise_threshold=float(algo.get("noiseThreshold", default.noise_threshold)),
+        dependency_threshold=float(algo.get("dependencyThreshold", 0.5)),
+        generate_reports=out.get("generateReports", default.generate_reports),
+        create_visualizations=out.get("createVisualizations", True),
+        export_formats=frozenset(out.get("exportFormats", EXPORT_FORMATS)),
+    )
+
+
+def _unknown(errors: _Errors, prefix: str, given: Mapping[str, Any], known: set[str]) -> None:
+    for key in sorted(set(given) - known):
+        errors.add(f"{prefix}{key}", "unknown; accepted: " + ", ".join(sorted(known)))
+
+
+def _is_guid(value: Any) -> bool:
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return isinstance(value, str)
+
+
+def _choice(errors: _Errors, name: str, value: Any, choices: tuple[str, ...]) -> None:
+    if value is not None and value not in choices:
+        errors.add(name, "must be one of: " + ", ".join(choices))
+
+
+def _date(value: Any) -> date | None:
+    return None if value is None else date.fromisoformat(str(value)[:10])
+
+
+def _time_window(errors: _Errors, window: Any) -> None:
+    if window is None:
+        return
+    if not isinstance(window, Mapping):
+        errors.add("timeWindow", "must be an object with startDate and endDate")
+        return
+    _unknown(errors, "timeWindow.", window, {"startDate", "endDate"})
+    bounds = {}
+    for key in ("startDate", "endDate"):
+        try:
+            bounds[key] = _date(window.get(key))
+        except ValueError:
+            errors.add(f"timeWindow.{key}", "must be an ISO 8601 date (YYYY-MM-DD)")
+    start, end = bounds.get("startDate"), bounds.get("endDate")
+    if start and end and start > end:
+        errors.add("timeWindow", "startDate must not be after endDate")
+
+
+def _algorithm(errors: _Errors, settings: Any) -> None:
+    if settings is None:
+        return
+    if not isinstance(settings, Mapping):
+        errors.add("algorithmSettings", "must be an object")
+        return
+    _unknown(errors, "algorithmSettings.", settings, ALGORITHM_KEYS)
+    for flag in ("useAdvancedML", "enableAnomalyDetection"):
+        if flag in settings and not isinstance(settings[flag], bool):
+            errors.add(f"algorithmSettings.{flag}", "must be true or false")
+    perf = settings.get("performanceOptimization")
+    _choice(errors, "algorithmSettings.performanceOptimization", perf, OPTIMIZATIONS)
+    _choice(errors, "algorithmSettings.algorithm", settings.get("algorithm"), ALGORITHMS)
+    for name in ("noiseThreshold", "dependencyThreshold"):
+        value = settings.get(name)
+        if value is not None and not (isinstance(value, int | float) and 0 <= value <= 1):
+            errors.add(f"algorithmSettings.{name}", "must be a number from 0 to 1")
+
+
+def _outputs(errors: _Errors, options: Any) -> None:
+    if options is None:
+        return
+    if not isinstance(options, Mapping):
+        errors.add("outputOptions", "must be an object")
+        return
+    _unknown(errors, "outputOptions.", options, OUTPUT_KEYS)
+    for flag in ("generateReports", "createVisualizations"):
+        if flag in options and not isinstance(options[flag], bool):
+            errors.add(f"outputOptions.{flag}", "must be true or false")
+    formats = options.get("exportFormats")
+    if formats is not None and (
+        not isinstance(formats, list) or not set(formats) <= set(EXPORT_FORMATS)
+    ):
+        errors.add("outputOptions.exportFormats", "a list of: " + ", ".join(EXPORT_FORMATS))

@@ -1,0 +1,127 @@
+"""Phase 4, "Report Generation": recommendations and the files asked for."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from minerun.analysis import render
+from minerun.analysis.discovery import discover
+from minerun.analysis.performance import analyze_performance
+from minerun.analysis.recommendations import Recommendation, recommend
+from minerun.kinds.base import ArtifactSpec, PhaseContext
+from minerun.kinds.process_mining.loading import findings as dataset_findings
+from minerun.kinds.process_mining.loading import load_log
+from minerun.kinds.process_mining.parameters import parse
+from minerun.kinds.process_mining.report_content import (
+    activity_stats,
+    findings,
+    process_map,
+    report_content,
+)
+
+
+def run(ctx: PhaseContext) -> dict[str, Any]:
+    params = parse(ctx.parameters)
+    frame = load_log(ctx, params)
+    total = frame.height
+    ctx.progress(0, total, "Computing recommendations")
+    found, perf = discover(frame), analyze_performance(frame)
+    advice = recommend(findings(frame, found, perf, ctx.results))
+    recommendations = [recommendation_view(r) for r in advice]
+    files: list[ArtifactSpec] = []
+    ctx.check_cancelled()
+    if params.create_visualizations:
+        ctx.progress(total // 4, total, "Drawing the process map")
+        files.append(_svg(process_map(found), ctx.workdir))
+    if params.generate_reports and "PDF" in params.export_formats:
+        ctx.check_cancelled()
+        ctx.progress(total // 2, total, "Writing the PDF report")
+        name = dataset_findings(ctx, params).get("name") or params.dataset_id
+        content = report_content(name, frame, found, perf, ctx.results, advice)
+        files.append(_pdf(content, ctx.workdir))
+    if "CSV" in params.export_formats:
+        files.extend(_csvs(found, perf, ctx.workdir))
+    if "JSON" in params.export_formats:
+        files.append(_json({**ctx.results, "recommendations": recommendations}, ctx.workdir))
+    for artifact in files:
+        ctx.add_artifact(artifact)
+    ctx.progress(total, total, "Done")
+    return {
+        "recommendations": recommendations,
+        "reportsCreated": len(files),
+        "artifacts": [a.name for a in files],
+    }
+
+
+def recommendation_view(item: Recommendation) -> dict[str, Any]:
+    return {
+        "category": item.category,
+        "priority": item.priority.value,
+        "recommendation": item.text,
+        "expectedImprovement": item.expected_improvement,
+        "improvementPercent": item.improvement_percent,
+        "basis": item.basis,
+    }
+
+
+def _svg(graph: render.ProcessMap, workdir: Path) -> ArtifactSpec:
+    path = workdir / "process-map.svg"
+    path.write_text(render.render_process_map_svg(graph))
+    return ArtifactSpec(
+        path,
+        "Process Model Visualization",
+        "Visualization",
+        "SVG",
+        "Directly-follows process map with frequencies and durations",
+        "image/svg+xml",
+    )
+
+
+def _pdf(content: render.ReportContent, workdir: Path) -> ArtifactSpec:
+    path = render.render_pdf_report(content, workdir / "report.pdf")
+    return ArtifactSpec(
+        path,
+        "Process Mining Analysis Report",
+        "Report",
+        "PDF",
+        "Analysis report with charts, findings and recommendations",
+        "application/pdf",
+    )
+
+
+def _csvs(found: Any, perf: Any, workdir: Path) -> list[ArtifactSpec]:
+    variants = [render.VariantCount(v.activities, v.cases) for v in found.variants]
+    variants_path = render.write_variants_csv(
+        variants, workdir / "variants.csv", total_cases=found.cases
+    )
+    stats_path = render.write_activity_stats_csv(
+        activity_stats(found, perf), workdir / "activity-statistics.csv"
+    )
+    return [
+        ArtifactSpec(
+            variants_path,
+            "Process Variants",
+            "Dataset",
+            "CSV",
+            "Every variant with its case count and share",
+            "text/csv",
+        ),
+        ArtifactSpec(
+            stats_path,
+            "Activity Statistics",
+            "Dataset",
+            "CSV",
+            "Frequency, waiting and processing time per activity",
+            "text/csv",
+        ),
+    ]
+
+
+def _json(results: dict[str, Any], workdir: Path) -> ArtifactSpec:
+    path = workdir / "results.json"
+    path.write_text(json.dumps(results, indent=2, default=str))
+    return ArtifactSpec(
+        path, "Full Results", "Dataset", "JSON", "Every phase's results as JSON", "application/json"
+    )

@@ -1,0 +1,97 @@
+"""Comparisons with the pm4py reference implementation on the shared real logs."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import polars as pl
+import pytest
+
+from minerun.analysis.models import (
+    PetriNet,
+    discover_heuristics_net,
+    discover_process_tree,
+    heuristics_to_petri_net,
+    to_pnml,
+    token_replay,
+    tree_to_petri_net,
+)
+
+from ._logs import canonical, to_pm4py_frame
+from ._reference import pm4py_net, pm4py_replay
+
+pytestmark = pytest.mark.pm4py
+pm4py = pytest.importorskip("pm4py")
+
+LOGS = [
+    "running-example.xes",
+    "roadtraffic100traces.xes",
+    "receipt.csv",
+    "sepsis.csv",
+    "bpic2013_incidents.xes.gz",
+    "bpic2020_permit_1t_per_variant.xes.gz",
+]
+COUNTS = (
+    "missing_tokens",
+    "consumed_tokens",
+    "remaining_tokens",
+    "produced_tokens",
+    "trace_is_fit",
+)
+
+
+@pytest.fixture(scope="module", params=LOGS)
+def log(request: pytest.FixtureRequest) -> tuple[pl.DataFrame, Any]:
+    frame = canonical(request.param)
+    return frame, to_pm4py_frame(frame)
+
+
+@pytest.mark.parametrize("noise", [0.2, 0.0])
+def test_same_tree_as_pm4py(log: tuple[pl.DataFrame, Any], noise: float) -> None:
+    frame, pandas_frame = log
+    expected = pm4py.discover_process_tree_inductive(
+        pandas_frame, noise_threshold=noise, multi_processing=False
+    )
+    assert str(discover_process_tree(frame, noise)) == str(expected)
+
+
+def assert_same_replay(frame: pl.DataFrame, pandas_frame: Any, net: PetriNet) -> None:
+    ours = token_replay(frame, net)
+    theirs = pm4py_replay(pandas_frame, *pm4py_net(net))
+    rows = {r["case_id"]: r for r in ours.cases.iter_rows(named=True)}
+    assert len(theirs) == len(rows)
+    for case, expected in zip(sorted(rows), theirs, strict=True):
+        assert tuple(rows[case][k] for k in COUNTS) == tuple(expected[k] for k in COUNTS), case
+        assert rows[case]["trace_fitness"] == pytest.approx(expected["trace_fitness"], abs=1e-9)
+
+
+def test_replay_matches_pm4py_on_inductive_nets(log: tuple[pl.DataFrame, Any]) -> None:
+    frame, pandas_frame = log
+    assert_same_replay(frame, pandas_frame, tree_to_petri_net(discover_process_tree(frame, 0.2)))
+
+
+@pytest.mark.parametrize("threshold", [0.5, 0.9])
+def test_replay_matches_pm4py_on_heuristics_nets(
+    log: tuple[pl.DataFrame, Any], threshold: float
+) -> None:
+    frame, pandas_frame = log
+    net = heuristics_to_petri_net(discover_heuristics_net(frame, dependency_threshold=threshold))
+    assert_same_replay(frame, pandas_frame, net)
+
+
+def test_log_fitness_matches_pm4py_on_the_imported_pnml(
+    log: tuple[pl.DataFrame, Any], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    frame, pandas_frame = log
+    net = tree_to_petri_net(discover_process_tree(frame, 0.2))
+    path = tmp_path_factory.mktemp("pnml") / "model.pnml"
+    path.write_text(to_pnml(net), encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        imported = pm4py.read_pnml(str(path))
+        expected = pm4py.fitness_token_based_replay(pandas_frame, *imported)
+    ours = token_replay(frame, net)
+    assert ours.log_fitness == pytest.approx(expected["log_fitness"], abs=1e-6)
+    assert ours.average_trace_fitness == pytest.approx(expected["average_trace_fitness"], abs=1e-6)
+    assert ours.percentage_fitting_traces == pytest.approx(expected["perc_fit_traces"], abs=1e-6)
