@@ -49,6 +49,15 @@ class PhaseContext(Protocol):
         ...
 
     @property
+    def scratch_dir(self) -> Path:
+        """A directory shared by the phases of this operation for intermediate files.
+
+        It may be empty when a phase runs on another machine than the one before, so what a
+        phase reads from it must be something it can compute again.
+        """
+        ...
+
+    @property
     def data_dir(self) -> Path:
         """The service's data directory (datasets live under it)."""
         ...

@@ -15,7 +15,7 @@ from minerun.domain.estimates import DurationEstimate, estimate_cost, estimate_d
 from minerun.domain.priority import Priority, queue_key
 from minerun.domain.records import Operation, Scope
 from minerun.domain.statuses import RETRYABLE, OperationStatus, PhaseStatus
-from minerun.exceptions import Conflict, InvalidInput
+from minerun.exceptions import Conflict, InvalidInput, NotFound
 from minerun.kinds.base import Kind
 from minerun.kinds.registry import KindRegistry
 from minerun.services.progress import progress_of
@@ -65,15 +65,29 @@ class OperationService:
             if earlier is not None:
                 return Started(None, earlier)
         kind = self.kind(request.operation_type)
-        errors = kind.check_parameters(request.parameters)
-        if errors:
-            raise InvalidInput("The parameters are not valid for this operation type.", errors)
+        self._check_parameters(scope, kind, request.parameters)
         now = datetime.now(UTC)
         resources = _resources(kind, request.parameters)
         estimate = self._estimate(kind, request.parameters)
         row = self._operation_row(scope, request, created_by, now, resources, estimate)
         phases = [_phase_row(row["id"], i, p.name, p.weight) for i, p in enumerate(kind.phases)]
         return self._commit(row, phases, [], idempotency, present)
+
+    def _check_parameters(self, scope: Scope, kind: Kind, parameters: dict[str, Any]) -> None:
+        """The kind's own checks, then that a named dataset exists in this project."""
+        errors = kind.check_parameters(parameters)
+        if errors:
+            raise InvalidInput("The parameters are not valid for this operation type.", errors)
+        dataset_id = parameters.get("datasetId")
+        if dataset_id is None:
+            return
+        try:
+            self.database.datasets.get(scope, str(dataset_id))
+        except NotFound:
+            raise InvalidInput(
+                f"Dataset {dataset_id} does not exist in this project.",
+                errors=[{"field": "parameters.datasetId", "reason": "no such dataset"}],
+            ) from None
 
     def _commit(
         self,
@@ -217,9 +231,7 @@ class OperationService:
         parameters = original.parameters
         if request.modify_parameters and request.updated_parameters:
             parameters = deep_merge(parameters, request.updated_parameters)
-            errors = kind.check_parameters(parameters)
-            if errors:
-                raise InvalidInput("The updated parameters are not valid.", errors)
+            self._check_parameters(scope, kind, parameters)
         priority = _retry_priority(original.priority, parameters)
         start = StartRequest(
             operation_type=original.operation_type,

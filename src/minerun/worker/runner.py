@@ -41,6 +41,7 @@ class RunningPhase:
     parameters: Mapping[str, Any]
     results: Mapping[str, Any]
     workdir: Path
+    scratch_dir: Path
     data_dir: Path
     stop: StopSignal
     processed_before: int
@@ -92,6 +93,8 @@ def run_operation(
     results = {p.name: p.results for p in operation.phases if p.status is PhaseStatus.COMPLETED}
     processed = sum(p.records_processed for p in operation.phases if p.name in results)
     network_base = socket_bytes()
+    scratch = operation_dir(artifacts_dir, operation.id) / "scratch"
+    scratch.mkdir(parents=True, exist_ok=True)
     try:
         for phase in operation.phases:
             if phase.status is PhaseStatus.COMPLETED:
@@ -104,6 +107,7 @@ def run_operation(
                 parameters=operation.parameters,
                 results=dict(results),
                 workdir=workdir,
+                scratch_dir=scratch,
                 data_dir=data_dir,
                 stop=stop,
                 processed_before=processed,

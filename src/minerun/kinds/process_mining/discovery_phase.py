@@ -22,6 +22,7 @@ from minerun.analysis.models import (
 from minerun.analysis.performance import Performance, analyze_performance
 from minerun.domain.humanize import hours_text
 from minerun.kinds.base import ArtifactSpec, PhaseContext
+from minerun.kinds.process_mining import memo
 from minerun.kinds.process_mining.loading import load_log
 from minerun.kinds.process_mining.parameters import AnalysisParameters, parse
 
@@ -40,6 +41,7 @@ def run(ctx: PhaseContext) -> dict[str, Any]:
     found = discover(frame)
     step("Measuring cycle, waiting and processing times")
     perf = analyze_performance(frame)
+    memo.store(ctx.scratch_dir, "discovery", (found, perf))
     step(f"Mining a process model ({params.algorithm} miner)")
     net, model_files = _model(frame, params, ctx.workdir)
     for artifact in model_files:

@@ -10,6 +10,7 @@ from minerun.analysis.patterns import PatternReport, find_patterns
 from minerun.analysis.prediction import PredictionReport, save_models, train_predictors
 from minerun.analysis.render import AnomalyRow, write_anomalies_csv, zip_files
 from minerun.kinds.base import ArtifactSpec, PhaseContext
+from minerun.kinds.process_mining import memo
 from minerun.kinds.process_mining.loading import load_log
 from minerun.kinds.process_mining.parameters import AnalysisParameters, parse
 
@@ -33,6 +34,7 @@ def run(ctx: PhaseContext) -> dict[str, Any]:
     ctx.check_cancelled()
     ctx.progress(2 * total // 3, total, "Mining frequent and rare patterns")
     patterns = find_patterns(frame)
+    memo.store(ctx.scratch_dir, "patterns", patterns)
     ctx.progress(total, total, "Done")
     return {
         "modelsTraining": planned,

@@ -11,7 +11,7 @@ import polars as pl
 from minerun.analysis import recommendations as rec
 from minerun.analysis import render
 from minerun.analysis.discovery import Discovery
-from minerun.analysis.patterns import find_patterns
+from minerun.analysis.patterns import PatternReport
 from minerun.analysis.performance import Performance
 
 
@@ -54,7 +54,7 @@ def _get(timing: Mapping[str, Any], activity: str, name: str) -> Any:
 
 
 def findings(
-    frame: pl.DataFrame, found: Discovery, perf: Performance, results: Mapping[str, Any]
+    found: Discovery, perf: Performance, patterns: PatternReport, results: Mapping[str, Any]
 ) -> rec.Findings:
     """What the recommender needs, from this phase's measures and the earlier phases."""
     cases = {a.activity: a.cases for a in found.activities}
@@ -86,7 +86,7 @@ def findings(
             for e in loading.get("validationErrors", [])
         },
         data_quality_score=loading.get("dataQualityScore"),
-        critical_paths=find_patterns(frame).critical_paths,
+        critical_paths=patterns.critical_paths,
     )
 
 

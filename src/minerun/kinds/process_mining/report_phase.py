@@ -8,9 +8,11 @@ from typing import Any
 
 from minerun.analysis import render
 from minerun.analysis.discovery import discover
+from minerun.analysis.patterns import find_patterns
 from minerun.analysis.performance import analyze_performance
 from minerun.analysis.recommendations import Recommendation, recommend
 from minerun.kinds.base import ArtifactSpec, PhaseContext
+from minerun.kinds.process_mining import memo
 from minerun.kinds.process_mining.loading import findings as dataset_findings
 from minerun.kinds.process_mining.loading import load_log
 from minerun.kinds.process_mining.parameters import parse
@@ -27,8 +29,11 @@ def run(ctx: PhaseContext) -> dict[str, Any]:
     frame = load_log(ctx, params)
     total = frame.height
     ctx.progress(0, total, "Computing recommendations")
-    found, perf = discover(frame), analyze_performance(frame)
-    advice = recommend(findings(frame, found, perf, ctx.results))
+    found, perf = memo.load_or(
+        ctx.scratch_dir, "discovery", lambda: (discover(frame), analyze_performance(frame))
+    )
+    patterns = memo.load_or(ctx.scratch_dir, "patterns", lambda: find_patterns(frame))
+    advice = recommend(findings(found, perf, patterns, ctx.results))
     recommendations = [recommendation_view(r) for r in advice]
     files: list[ArtifactSpec] = []
     ctx.check_cancelled()
