@@ -11,7 +11,7 @@ from typing import Any
 from minerun.api.views import Links, iso
 from minerun.domain.humanize import duration_text, money_text, rate_text, size_text
 from minerun.domain.records import Operation
-from minerun.domain.statuses import OperationStatus, PhaseStatus
+from minerun.domain.statuses import OperationStatus
 from minerun.services.operations import OperationService
 
 
@@ -117,9 +117,3 @@ def build_zip(op: Operation, artifacts_dir: Path, results: dict[str, Any]) -> Pa
 
 def _slug(text: str) -> str:
     return "".join(c.lower() if c.isalnum() else "-" for c in text).strip("-")
-
-
-def finished(op: Operation) -> bool:
-    return (
-        all(p.status is not PhaseStatus.RUNNING for p in op.phases) and op.finished_at is not None
-    )
