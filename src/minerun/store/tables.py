@@ -107,6 +107,8 @@ operations = Table(
     Column("outcome", JSON, nullable=True),
     Index("ix_operations_scope_created", "tenant_id", "project_id", "created_at"),
     Index("ix_operations_scope_status", "tenant_id", "project_id", "status", "created_at"),
+    Index("ix_operations_scope_priority", "tenant_id", "project_id", "priority", "created_at"),
+    Index("ix_operations_scope_type", "tenant_id", "project_id", "operation_type", "created_at"),
     Index("ix_operations_queue", "status", "queue_key"),
     Index("ix_operations_lease", "status", "lease_expires_at"),
     Index("ix_operations_timeout", "status", "timeout_at"),

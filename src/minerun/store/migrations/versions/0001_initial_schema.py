@@ -109,6 +109,16 @@ def upgrade() -> None:
             "ix_operations_scope_created", ["tenant_id", "project_id", "created_at"], unique=False
         )
         batch_op.create_index(
+            "ix_operations_scope_priority",
+            ["tenant_id", "project_id", "priority", "created_at"],
+            unique=False,
+        )
+        batch_op.create_index(
+            "ix_operations_scope_type",
+            ["tenant_id", "project_id", "operation_type", "created_at"],
+            unique=False,
+        )
+        batch_op.create_index(
             "ix_operations_scope_status",
             ["tenant_id", "project_id", "status", "created_at"],
             unique=False,
@@ -197,6 +207,8 @@ def downgrade() -> None:
     op.drop_table("service_secrets")
     with op.batch_alter_table("operations", schema=None) as batch_op:
         batch_op.drop_index("ix_operations_timeout")
+        batch_op.drop_index("ix_operations_scope_type")
+        batch_op.drop_index("ix_operations_scope_priority")
         batch_op.drop_index("ix_operations_scope_status")
         batch_op.drop_index("ix_operations_scope_created")
         batch_op.drop_index("ix_operations_queue")
