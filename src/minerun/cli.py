@@ -17,6 +17,7 @@ import uvicorn
 
 from minerun.api.app import create_app
 from minerun.config import Settings, load_settings
+from minerun.notify.deliverer import start_deliverer
 from minerun.store.database import Database
 from minerun.worker.supervisor import Supervisor
 
@@ -139,7 +140,9 @@ def _run_worker(settings: Settings) -> None:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    deliverer = start_deliverer(settings, database.engine, stopping)
     Supervisor(settings, database).run(stopping)
+    deliverer.join()
     database.close()
 
 

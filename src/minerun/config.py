@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import socket
 from pathlib import Path
-from typing import Self
+from typing import Literal, Self
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -44,6 +44,22 @@ class Settings(BaseSettings):
         "minerun.kinds.builtin", description="Comma-separated modules that register kinds."
     )
     max_upload_bytes: int = Field(2 * 1024**3, gt=0)
+    webhook_allow_private: bool = Field(
+        False, description="Allow webhooks to private and loopback addresses (never metadata)."
+    )
+    webhook_timeout_seconds: float = Field(15.0, gt=0, description="Timeout of one delivery.")
+    delivery_threads: int = Field(8, ge=1, le=256, description="Deliveries sent at once.")
+    delivery_poll_seconds: float = Field(0.05, gt=0, description="Idle wait between claims.")
+    smtp_host: str = Field("", description="SMTP server for e-mail; empty: e-mail is skipped.")
+    smtp_port: int = Field(587, ge=1, le=65535)
+    smtp_security: Literal["starttls", "ssl", "none"] = "starttls"
+    smtp_username: str = ""
+    smtp_password: str = Field("", repr=False)
+    smtp_from: str = Field("", description="Sender address of notification e-mails.")
+    slack_token: str = Field("", repr=False, description="Bot token for chat.postMessage.")
+    slack_channel: str = Field("", description="Channel when the operation names none.")
+    slack_base_url: str = "https://slack.com/api"
+    slack_webhook_url: str = Field("", repr=False, description="Incoming-webhook URL.")
 
     @model_validator(mode="after")
     def _check_timing(self) -> Self:

@@ -221,6 +221,9 @@ def test_a_crashing_phase_fails_the_operation_not_the_worker(api: Api) -> None:
 
 
 def test_timeout_ends_the_operation_and_kills_its_process(api: Api) -> None:
+    # The timeout counts from creation: wait until the slots are up before the clock starts.
+    warm = api.start(parameters={"records": 1})
+    api.wait_status(warm["operationId"])
     op = api.start(parameters={"records": 1000, "sleep": 0.05, "stubbornPhase": "Load"}, timeout=4)
     api.wait_phase(op["operationId"], 0)
     before = slot_pids()

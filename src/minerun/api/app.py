@@ -10,13 +10,16 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from minerun.api import errors
-from minerun.api.routes import datasets, health, operations
+from minerun.api.routes import datasets, health, operations, webhooks
 from minerun.config import Settings
 from minerun.kinds.registry import load_registry
+from minerun.notify.deliverer import start_deliverer
 from minerun.services.datasets import DatasetService
 from minerun.services.operations import OperationService
+from minerun.services.webhooks import WebhookService
 from minerun.store.database import Database
 from minerun.store.tokens import service_secret
+from minerun.store.webhooks import WebhookStore
 from minerun.worker.supervisor import Supervisor
 
 log = logging.getLogger(__name__)
@@ -35,12 +38,14 @@ def create_app(settings: Settings, embedded_worker: bool = False) -> FastAPI:
         app.state.operations = OperationService(settings, database, registry)
         app.state.datasets = DatasetService(settings, database)
         app.state.link_secret = settings.secret_key or service_secret(database.engine, "links")
+        app.state.webhooks = WebhookService(settings, WebhookStore(database.engine))
         stopping = threading.Event()
         worker = None
         if embedded_worker:
             supervisor = Supervisor(settings, database)
             worker = threading.Thread(target=supervisor.run, args=(stopping,), name="supervisor")
             worker.start()
+            deliverer = start_deliverer(settings, database.engine, stopping)
         try:
             yield
         finally:
@@ -48,6 +53,7 @@ def create_app(settings: Settings, embedded_worker: bool = False) -> FastAPI:
             database.waker.wake()
             if worker is not None:
                 worker.join()
+                deliverer.join()
             database.close()
 
     app = FastAPI(
@@ -58,6 +64,7 @@ def create_app(settings: Settings, embedded_worker: bool = False) -> FastAPI:
     )
     errors.install(app)
     app.include_router(health.router)
+    app.include_router(webhooks.router)
     app.include_router(operations.router)
     app.include_router(datasets.router)
     return app

@@ -18,6 +18,7 @@ from minerun.domain.humanize import (
 from minerun.domain.records import Artifact, Operation, Phase
 from minerun.domain.statuses import TERMINAL, OperationStatus, PhaseStatus
 from minerun.services.progress import Progress, phase_fraction, progress_of
+from minerun.store.webhooks import OperationNotices
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -186,17 +187,33 @@ def _pending_estimate(
     }
 
 
-def callbacks_view(op: Operation) -> dict[str, Any]:
-    # Counted from the delivery records; nothing is sent until notifications are configured.
+def callbacks_view(notices: OperationNotices | None) -> dict[str, Any]:
+    """Counted from the outbox: callbacks delivered (progress ones apart) and given up."""
+    if notices is None:
+        notices = OperationNotices(0, None, 0, 0, [])
     return {
-        "progressCallbacksSent": 0,
-        "lastProgressCallback": None,
-        "callbacksSuccessful": 0,
-        "callbacksFailed": 0,
+        "progressCallbacksSent": notices.progress_sent,
+        "lastProgressCallback": iso(notices.last_progress),
+        "callbacksSuccessful": notices.successful,
+        "callbacksFailed": notices.failed,
     }
 
 
-def status_view(op: Operation, now: datetime | None = None) -> dict[str, Any]:
+def notifications_view(op: Operation, notices: OperationNotices | None) -> dict[str, Any] | None:
+    """What was asked (e-mail, Slack) and what became of each message: sent, failed, skipped."""
+    if not op.notifications:
+        return None
+    asked = op.notifications
+    return {
+        "email": asked.get("email") or [],
+        "slack": asked.get("slack"),
+        "deliveries": notices.channels if notices else [],
+    }
+
+
+def status_view(
+    op: Operation, now: datetime | None = None, notices: OperationNotices | None = None
+) -> dict[str, Any]:
     now = now or datetime.now(UTC)
     progress = progress_of(op, now)
     view: dict[str, Any] = {
@@ -208,7 +225,8 @@ def status_view(op: Operation, now: datetime | None = None) -> dict[str, Any]:
         "progress": progress_view(progress, op, now),
         "execution": execution_view(op, progress),
         "phases": [phase_view(p, op, progress, now) for p in op.phases],
-        "callbacks": callbacks_view(op),
+        "callbacks": callbacks_view(notices),
+        "notifications": notifications_view(op, notices),
         "dateCreated": iso(op.created_at),
         "timeoutAt": iso(op.timeout_at),
         "endTime": iso(op.finished_at),

@@ -14,7 +14,10 @@ from minerun.domain.estimates import HistorySample
 from minerun.domain.records import Artifact, Attempt, Operation, Phase, Scope
 from minerun.domain.statuses import TERMINAL, OperationStatus, PhaseStatus
 from minerun.exceptions import IdempotencyMismatch, IllegalTransition, NotFound
+from minerun.notify import events as ev
+from minerun.store import outbox
 from minerun.store import tables as t
+from minerun.store.engine import reader
 from minerun.store.wakeup import Waker
 
 HISTORY_LIMIT = 50
@@ -61,13 +64,14 @@ class OperationStore:
 
     def __init__(self, engine: Engine, waker: Waker) -> None:
         self.engine = engine
+        self._reader = reader(engine)
         self.waker = waker
 
     # -- creating ---------------------------------------------------------------------------
 
     def replay(self, scope: Scope, request: IdempotentRequest) -> StoredResponse | None:
         """The stored answer to an earlier request with this key, if any."""
-        with self.engine.connect() as conn:
+        with self._reader.connect() as conn:
             return self._replay(conn, scope, request)
 
     def _replay(
@@ -153,7 +157,7 @@ class OperationStore:
             .order_by(o.finished_at.desc())
             .limit(HISTORY_LIMIT)
         )
-        with self.engine.connect() as conn:
+        with self._reader.connect() as conn:
             rows = conn.execute(query).all()
         return [HistorySample(records=r[0] or None, seconds=r[1] or 0.0) for r in rows]
 
@@ -164,7 +168,7 @@ class OperationStore:
         query = select(t.operations).where(t.operations.c.id == operation_id)
         if scope is not None:
             query = query.where(_scoped(scope))
-        with self.engine.connect() as conn:
+        with self._reader.connect() as conn:
             row = conn.execute(query).mappings().first()
             if row is None:
                 raise NotFound(f"Operation {operation_id} was not found.")
@@ -220,7 +224,7 @@ class OperationStore:
             .limit(page_size + 1)
         )
         counts_query = select(o.status, func.count()).where(*where).group_by(o.status)
-        with self.engine.connect() as conn:
+        with self._reader.connect() as conn:
             rows = conn.execute(query).mappings().all()
             counts = {status: n for status, n in conn.execute(counts_query).all()}
             ids = [r["id"] for r in rows[:page_size]]
@@ -232,7 +236,7 @@ class OperationStore:
 
     def artifact(self, scope: Scope | None, operation_id: str, artifact_id: str) -> Artifact:
         operation = self.get(scope, operation_id, details=False)
-        with self.engine.connect() as conn:
+        with self._reader.connect() as conn:
             row = (
                 conn.execute(
                     select(t.artifacts).where(
@@ -291,6 +295,7 @@ class OperationStore:
                 )
             )
             finish_phases(conn, operation_id, PhaseStatus.CANCELLED, now)
+            outbox.emit(conn, operation_id, ev.CANCELLED, {"cancellation": cancellation}, now)
             self.waker.announce_stop(conn)
         self.waker.wake()
         return self.get(scope, operation_id)
@@ -311,7 +316,7 @@ class OperationStore:
         return paths
 
     def count_retries(self, original_id: str) -> int:
-        with self.engine.connect() as conn:
+        with self._reader.connect() as conn:
             return int(
                 conn.execute(
                     select(func.count()).where(t.operations.c.retry_of == original_id)

@@ -18,9 +18,11 @@ from sqlalchemy import Connection, Engine, insert, select, update
 from minerun.domain.records import Operation, Scope
 from minerun.domain.statuses import ACTIVE, OperationStatus, PhaseStatus
 from minerun.exceptions import LeaseLost
+from minerun.notify import events as ev
 from minerun.store import tables as t
-from minerun.store.engine import is_sqlite
+from minerun.store.engine import is_sqlite, reader
 from minerun.store.operations import OperationStore, finish_phases
+from minerun.store.outbox import ProgressEvents, emit, emit_phase_completed
 from minerun.store.wakeup import Waker
 
 o = t.operations.c
@@ -62,9 +64,11 @@ class QueueStore:
 
     def __init__(self, engine: Engine, waker: Waker) -> None:
         self.engine = engine
+        self._reader = reader(engine)
         self.waker = waker
         self._sqlite = is_sqlite(engine)
-        self._reader = OperationStore(engine, waker)
+        self._operations = OperationStore(engine, waker)
+        self._progress_events = ProgressEvents()
 
     # -- claiming ---------------------------------------------------------------------------
 
@@ -110,11 +114,13 @@ class QueueStore:
                     started_at=now,
                 )
             )
+            if started_at is None:
+                emit(conn, operation_id, ev.STARTED, now=now)
         return Lease(operation_id, operation_type, token, execution_id, attempt, timeout_at)
 
     def load(self, lease: Lease) -> Operation:
         """The leased operation with its phases."""
-        return self._reader.get(None, lease.operation_id)
+        return self._operations.get(None, lease.operation_id)
 
     # -- leases -----------------------------------------------------------------------------
 
@@ -137,7 +143,7 @@ class QueueStore:
         """Status, lease token and stop mode of the given operations."""
         if not ids:
             return {}
-        with self.engine.connect() as conn:
+        with self._reader.connect() as conn:
             rows = conn.execute(
                 select(o.id, o.status, o.lease_token, o.stop_mode).where(o.id.in_(ids))
             ).all()
@@ -188,6 +194,7 @@ class QueueStore:
             for operation_id in ids:
                 finish_phases(conn, operation_id, PhaseStatus.CANCELLED, now)
                 _close_attempt(conn, operation_id, now, "timeout", "timed out")
+                emit(conn, operation_id, ev.TIMEOUT, now=now)
             if ids:
                 self.waker.announce_stop(conn)
         return ids
@@ -247,6 +254,7 @@ class QueueStore:
                 .where(p.operation_id == lease.operation_id, p.position == position)
                 .values(records_processed=done, total_records=total, current_activity=activity)
             )
+            self._progress_events.emit(conn, lease.operation_id, lease.token, position, done, total)
 
     def complete_phase(
         self,
@@ -273,6 +281,7 @@ class QueueStore:
             )
             if artifact_rows:
                 conn.execute(insert(t.artifacts), list(artifact_rows))
+            emit_phase_completed(conn, lease.operation_id, position)
 
     def complete(self, lease: Lease, now: datetime, outcome: dict[str, Any] | None) -> None:
         """Finish the operation as Completed; written once, by the lease holder only."""
@@ -292,6 +301,7 @@ class QueueStore:
                 },
             )
             _close_attempt(conn, lease.operation_id, now, "completed", None)
+            emit(conn, lease.operation_id, ev.COMPLETED, {"outcome": outcome}, now)
 
     def fail(self, lease: Lease, now: datetime, error: str, retry_at: datetime | None) -> None:
         """Record a failed attempt; queue it again at ``retry_at`` or end it as Failed."""
@@ -315,6 +325,8 @@ class QueueStore:
             _close_attempt(conn, lease.operation_id, now, "failed", error)
             if retry_at is not None:
                 self.waker.announce(conn)
+            else:
+                emit(conn, lease.operation_id, ev.FAILED, now=now)
 
     def hand_back(self, lease: Lease, now: datetime) -> None:
         """Give the lease back (draining): another worker resumes at the first unfinished phase."""
@@ -354,6 +366,7 @@ class QueueStore:
             )
             finish_phases(conn, lease.operation_id, PhaseStatus.CANCELLED, now)
             _close_attempt(conn, lease.operation_id, now, "timeout", "timed out")
+            emit(conn, lease.operation_id, ev.TIMEOUT, now=now)
 
     def record_usage(self, operation_id: str, usage: Usage) -> None:
         """Keep the last measured usage of an operation whose lease just ended."""
@@ -363,7 +376,7 @@ class QueueStore:
             )
 
     def scope_of(self, operation_id: str) -> Scope:
-        return self._reader.get(None, operation_id, details=False).scope
+        return self._operations.get(None, operation_id, details=False).scope
 
 
 def _usage_values(usage: Usage) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from minerun.api import links
 from minerun.api.auth import authorize
 from minerun.api.deps import LinksDep, PrincipalDep, ServiceDep, SettingsDep
 from minerun.api.results import build_zip, results_view
+from minerun.api.routes.webhooks import WebhooksDep
 from minerun.api.schemas import CancelBody, RetryBody, StartOperationBody, dump
 from minerun.api.views import cancel_view, list_item, retry_view, start_view, status_view
 from minerun.domain.priority import Priority
@@ -38,6 +39,7 @@ def start_operation(
     principal: PrincipalDep,
     service: ServiceDep,
     links_: LinksDep,
+    webhooks: WebhooksDep,
     idempotency_key: Annotated[str | None, Header(max_length=255)] = None,
 ) -> JSONResponse:
     """Start an operation; it is committed before this answers."""
@@ -58,7 +60,11 @@ def start_operation(
         key = IdempotentRequest("POST /async/operation", idempotency_key, fingerprint)
 
     def present(op: Any) -> tuple[dict[str, Any], str]:
-        return start_view(op, links_, webhooks=0), links_.operation_path(op)
+        return start_view(op, links_, webhooks=notified), links_.operation_path(op)
+
+    notified = webhooks.store.targets_count(
+        principal.scope, request.operation_type, request.priority.value, request.callbacks
+    )
 
     started = service.start(principal.scope, request, principal.token_name, key, present)
     if started.replay is not None:
@@ -78,16 +84,18 @@ OperationId = Annotated[str, Path(alias="operationId", max_length=64)]
 
 @router.get("/operation/{operationId}")
 def get_operation(
-    operation_id: OperationId, principal: PrincipalDep, service: ServiceDep
+    operation_id: OperationId, principal: PrincipalDep, service: ServiceDep, webhooks: WebhooksDep
 ) -> dict[str, Any]:
     """Status, progress, execution and phases of one operation."""
-    return status_view(service.database.operations.get(principal.scope, operation_id))
+    op = service.database.operations.get(principal.scope, operation_id)
+    return status_view(op, notices=webhooks.store.notices([op.id])[op.id])
 
 
 @router.get("/operations")
 def list_operations(
     principal: PrincipalDep,
     service: ServiceDep,
+    webhooks: WebhooksDep,
     status: OperationStatus | None = None,
     operation_type: Annotated[str | None, Query(alias="operationType", max_length=100)] = None,
     priority: Priority | None = None,
@@ -109,12 +117,15 @@ def list_operations(
         principal.scope, filters, page, page_size, include_details
     )
     now = datetime.now(UTC)
-    render = status_view if include_details else list_item
+    notices = webhooks.store.notices(op.id for op in result.operations) if include_details else {}
     summary: dict[str, int] = {"totalOperations": sum(result.counts.values())}
     for state in OperationStatus:
         summary[state.value.lower()] = result.counts.get(state.value, 0)
     return {
-        "operations": [render(op, now) for op in result.operations],
+        "operations": [
+            status_view(op, now, notices[op.id]) if include_details else list_item(op, now)
+            for op in result.operations
+        ],
         "summary": summary,
         "page": page,
         "pageSize": page_size,

@@ -2,6 +2,7 @@
 
 from alembic import context
 
+import minerun.store.tables_notify  # noqa: F401  (registers the notification tables)
 from minerun.store.tables import metadata
 
 connection = context.config.attributes["connection"]

@@ -1,0 +1,197 @@
+"""The events minerun publishes about operations, their payload, and who receives which.
+
+Pure: built from domain records, no database. A payload is JSON::
+
+    {"type": "operation.completed", "id": "msg_…", "timestamp": "2026-01-20T11:45:00.123Z",
+     "data": {"operation": {…snapshot…}, …event fields…}}
+
+``id`` is also the ``webhook-id`` header: it is the same on every retry of the delivery.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from minerun.domain.estimates import overall_progress
+from minerun.domain.records import Operation
+from minerun.domain.statuses import OperationStatus, PhaseStatus
+
+STARTED = "operation.started"
+PROGRESS = "operation.progress"
+PHASE_COMPLETED = "operation.phase.completed"
+COMPLETED = "operation.completed"
+FAILED = "operation.failed"
+CANCELLED = "operation.cancelled"
+TIMEOUT = "operation.timeout"
+TEST = "webhook.test"
+
+EVENT_TYPES: tuple[str, ...] = (
+    STARTED,
+    PROGRESS,
+    PHASE_COMPLETED,
+    COMPLETED,
+    FAILED,
+    CANCELLED,
+    TIMEOUT,
+)
+"""Every operation event a subscription can ask for."""
+
+DEFAULT_PROGRESS_INCREMENT = 5.0
+"""Percentage points between two progress events when no ``minProgressIncrement`` is set."""
+
+# Which per-operation callback hears which event; cancellations go to onCompletion, since the
+# operation ended, unless the cancel request said notifyCallbacks=false.
+CALLBACK_EVENTS: dict[str, tuple[str, ...]] = {
+    "onProgress": (PROGRESS,),
+    "onCompletion": (COMPLETED, CANCELLED),
+    "onError": (FAILED, TIMEOUT),
+}
+# E-mail and Slack are told when an operation ends for good.
+CHANNEL_EVENTS = frozenset({COMPLETED, FAILED, TIMEOUT})
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    """What routing needs of a webhook subscription."""
+
+    id: str
+    events: tuple[str, ...]
+    operation_types: tuple[str, ...]
+    priorities: tuple[str, ...]
+    min_progress_increment: float
+
+    @classmethod
+    def from_json(
+        cls, subscription_id: str, events: Sequence[str], filters: Mapping[str, Any]
+    ) -> Subscription:
+        increment = filters.get("minProgressIncrement")
+        return cls(
+            id=subscription_id,
+            events=tuple(events),
+            operation_types=tuple(filters.get("operationTypes") or ()),
+            priorities=tuple(filters.get("priorities") or ()),
+            min_progress_increment=float(
+                DEFAULT_PROGRESS_INCREMENT if increment is None else increment
+            ),
+        )
+
+    def wants(self, event_type: str, operation_type: str, priority: str) -> bool:
+        """Whether this subscription receives ``event_type`` about such an operation."""
+        if event_type not in self.events:
+            return False
+        if self.operation_types and operation_type not in self.operation_types:
+            return False
+        return not self.priorities or priority in self.priorities
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Where one event goes: a subscription, a callback URL, e-mail or Slack."""
+
+    kind: str
+    key: str
+    subscription_id: str | None = None
+    url: str | None = None
+    increment: float = DEFAULT_PROGRESS_INCREMENT
+
+
+def callback_targets(event_type: str, callbacks: Mapping[str, Any] | None) -> list[Target]:
+    """The operation's callback URLs that hear ``event_type``."""
+    targets = []
+    for name, heard in CALLBACK_EVENTS.items():
+        url = (callbacks or {}).get(name)
+        if url and event_type in heard:
+            targets.append(Target("callback", f"cb-{_digest(str(url))}", url=str(url)))
+    return targets
+
+
+def channel_targets(event_type: str, notifications: Mapping[str, Any] | None) -> list[Target]:
+    """E-mail and Slack targets of an operation's ``notifications`` for ``event_type``."""
+    if event_type not in CHANNEL_EVENTS or not notifications:
+        return []
+    targets = []
+    if notifications.get("email"):
+        targets.append(Target("email", "email"))
+    if notifications.get("slack"):
+        targets.append(Target("slack", "slack"))
+    return targets
+
+
+def crossed(last: float | None, current: float, increment: float) -> bool:
+    """Whether progress moved far enough since the last event sent to a target.
+
+    The first progress event goes out at once; later ones when the percentage grew by at
+    least ``increment`` points, and always at 100 %.
+    """
+    if last is None:
+        return True
+    if current >= 100.0 > last:
+        return True
+    return current - last >= increment if increment > 0 else current > last
+
+
+def percentage(operation: Operation) -> float:
+    """Overall progress of an operation, by phase weight (as the status answer shows it)."""
+    if operation.status is OperationStatus.COMPLETED:
+        return 100.0
+    phases = operation.phases
+    if not phases:
+        return 0.0
+    completed = [p.status is PhaseStatus.COMPLETED for p in phases]
+    running = next((p for p in phases if p.status is PhaseStatus.RUNNING), None)
+    fraction = 0.0
+    if running is not None and running.total_records:
+        fraction = running.records_processed / running.total_records
+    current = running.position if running else None
+    return overall_progress([p.weight for p in phases], completed, current, fraction)
+
+
+def snapshot(operation: Operation) -> dict[str, Any]:
+    """The operation as an event shows it: identity, status and progress."""
+    running = next((p for p in operation.phases if p.status is PhaseStatus.RUNNING), None)
+    return {
+        "operationId": operation.id,
+        "operationType": operation.operation_type,
+        "operationName": operation.operation_name,
+        "status": operation.status.value,
+        "priority": operation.priority.value,
+        "tenantId": operation.scope.tenant_id,
+        "projectId": operation.scope.project_id,
+        "progress": {
+            "percentage": round(percentage(operation), 2),
+            "currentPhase": running.name if running else None,
+            "phasesCompleted": operation.completed_phases,
+            "totalPhases": len(operation.phases),
+        },
+        "processedRecords": operation.processed_records,
+        "totalRecords": operation.total_records,
+        "dateCreated": iso(operation.created_at),
+        "startTime": iso(operation.started_at),
+        "endTime": iso(operation.finished_at),
+        "error": operation.last_error
+        if operation.status in (OperationStatus.FAILED, OperationStatus.TIMEOUT)
+        else None,
+    }
+
+
+def payload(
+    event_type: str, message_id: str, moment: datetime, data: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The JSON document of one event."""
+    return {"type": event_type, "id": message_id, "timestamp": iso(moment), "data": dict(data)}
+
+
+def iso(moment: datetime | None) -> str | None:
+    """An aware time as ISO 8601 in UTC with milliseconds and a ``Z``."""
+    if moment is None:
+        return None
+    text = moment.astimezone(UTC).isoformat(timespec="milliseconds")
+    return text.replace("+00:00", "Z")
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
