@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from minerun.api import links
@@ -80,8 +80,6 @@ def start_view(op: Operation, links_: Links, webhooks: int) -> dict[str, Any]:
 
 
 def _eta(op: Operation, seconds: float) -> datetime:
-    from datetime import timedelta
-
     return max(op.created_at, op.run_after) + timedelta(seconds=seconds)
 
 
@@ -168,8 +166,6 @@ def _pending_estimate(
     phase: Phase, op: Operation, progress: Progress, now: datetime
 ) -> dict[str, Any]:
     """When a pending phase should start and how long it should take, by phase weight."""
-    from datetime import timedelta
-
     estimate = _estimate(op)
     total = sum(p.weight for p in op.phases) or 1.0
     share = phase.weight / total
