@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from minerun.domain.records import Scope
 from minerun.notify.signing import generate_secret
 from minerun.store import tables_notify as tn
-from minerun.store.engine import is_sqlite
+from minerun.store.engine import is_sqlite, reader
 from minerun.store.outbox import DELIVERED, FAILED, OPEN, PENDING, SENDING, SKIPPED
 
 e = tn.outbox_events.c
@@ -75,6 +75,7 @@ class DeliveryStore:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._reader = reader(engine)
         self._sqlite = is_sqlite(engine)
 
     def claim(self, now: datetime, limit: int, lease_seconds: float) -> list[Claimed]:
@@ -132,7 +133,7 @@ class DeliveryStore:
         ids = sorted(set(subscription_ids))
         if not ids:
             return {}
-        with self.engine.connect() as conn:
+        with self._reader.connect() as conn:
             rows = conn.execute(select(tn.webhook_subscriptions).where(s.id.in_(ids))).mappings()
             return {
                 r["id"]: Endpoint(

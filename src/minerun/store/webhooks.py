@@ -15,6 +15,7 @@ from minerun.exceptions import NotFound
 from minerun.notify import events as ev
 from minerun.store import tables_notify as tn
 from minerun.store.deliveries import project_secret
+from minerun.store.engine import reader
 from minerun.store.outbox import PENDING, SENDING, active_subscriptions, new_message_id
 
 s = tn.webhook_subscriptions.c
@@ -52,6 +53,7 @@ class WebhookStore:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._reader = reader(engine)
 
     # -- subscriptions ----------------------------------------------------------------------
 
@@ -62,7 +64,7 @@ class WebhookStore:
 
     def get(self, scope: Scope, subscription_id: str) -> dict[str, Any]:
         """One subscription row of ``scope``; :class:`NotFound` otherwise."""
-        with self.engine.connect() as conn:
+        with self._reader.connect() as conn:
             row = (
                 conn.execute(
                     select(tn.webhook_subscriptions).where(_scoped(scope), s.id == subscription_id)
@@ -75,7 +77,7 @@ class WebhookStore:
         return dict(row)
 
     def all(self, scope: Scope) -> list[dict[str, Any]]:
-        with self.engine.connect() as conn:
+        with self._reader.connect() as conn:
             rows = conn.execute(
                 select(tn.webhook_subscriptions).where(_scoped(scope)).order_by(s.created_at, s.id)
             ).mappings()
@@ -109,7 +111,7 @@ class WebhookStore:
             .where(d.subscription_id.in_(subscription_ids))
             .group_by(d.subscription_id)
         )
-        with self.engine.connect() as conn:
+        with self._reader.connect() as conn:
             counts = {r[0]: r[1:] for r in conn.execute(query)}
             last = {i: self._last(conn, i) for i in subscription_ids if i in counts}
         result = {}
@@ -147,7 +149,7 @@ class WebhookStore:
             .offset((page - 1) * page_size)
             .limit(page_size + 1)
         )
-        with self.engine.connect() as conn:
+        with self._reader.connect() as conn:
             rows = [dict(r) for r in conn.execute(query).mappings()]
         return rows[:page_size], len(rows) > page_size
 
@@ -242,7 +244,7 @@ class WebhookStore:
         callbacks: Mapping[str, Any] | None,
     ) -> int:
         """Subscriptions that will hear about such an operation, plus its callback URLs."""
-        with self.engine.connect() as conn:
+        with self._reader.connect() as conn:
             subscriptions = active_subscriptions(conn, scope)
         heard = sum(
             1
@@ -257,7 +259,7 @@ class WebhookStore:
         ids = list(operation_ids)
         if not ids:
             return {}
-        with self.engine.connect() as conn:
+        with self._reader.connect() as conn:
             rows = conn.execute(
                 select(
                     e.operation_id,
