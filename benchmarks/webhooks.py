@@ -13,6 +13,7 @@ answers 200 at once; it notes when each delivery arrives.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import multiprocessing
 import os
@@ -23,7 +24,6 @@ import threading
 import time
 import uuid
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -47,35 +47,40 @@ LATENCY_SECONDS = 5.0
 
 
 def _receiver(port: int, out: Any) -> None:
+    """A minimal asyncio HTTP/1.1 receiver: as little CPU as possible on the receiving side,
+    so that the figures measure minerun's sending, not the receiver's parsing."""
     lags: list[float] = []
 
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while True:
+            try:
+                head = await reader.readuntil(b"\r\n\r\n")
+            except (asyncio.IncompleteReadError, ConnectionError):
+                break
+            length = 0
+            for line in head.split(b"\r\n"):
+                if line[:15].lower() == b"content-length:":
+                    length = int(line[15:])
+            body = await reader.readexactly(length) if length else b""
+            if head.startswith(b"POST"):
+                stamp = json.loads(body)["timestamp"]
+                sent = datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+                lags.append(time.time() - sent)
+                writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n")
+            else:
+                data = json.dumps(lags).encode()
+                lags.clear()
+                writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: %d\r\n\r\n" % len(data) + data)
+            await writer.drain()
+        writer.close()
 
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers["content-length"]))
-            stamp = json.loads(body)["timestamp"]
-            sent = datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
-            lags.append(time.time() - sent)
-            self.send_response(200)
-            self.send_header("content-length", "0")
-            self.end_headers()
+    async def serve() -> None:
+        server = await asyncio.start_server(handle, "127.0.0.1", port)
+        out.put("ready")
+        async with server:
+            await server.serve_forever()
 
-        def do_GET(self) -> None:
-            data = json.dumps(lags).encode()
-            lags.clear()
-            self.send_response(200)
-            self.send_header("content-length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *_args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-    server.daemon_threads = True
-    out.put("ready")
-    server.serve_forever()
+    asyncio.run(serve())
 
 
 def _collect(port: int) -> list[float]:
