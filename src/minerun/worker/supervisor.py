@@ -76,7 +76,9 @@ class Supervisor:
         next_housekeeping = 0.0
         drain_deadline: float | None = None
         while True:
-            self._spawn_missing()
+            self.slots = [slot for slot in self.slots if not slot.killed]
+            if not stopping.is_set():
+                self._spawn_missing()
             self._take_messages()
             self._watch()
             if time.monotonic() >= next_housekeeping:
@@ -98,7 +100,6 @@ class Supervisor:
     # -- slots ------------------------------------------------------------------------------
 
     def _spawn_missing(self) -> None:
-        self.slots = [slot for slot in self.slots if not slot.killed]
         while len(self.slots) < self.settings.worker_slots:
             parent, child = self._context.Pipe()
             stop = self._context.Event()
@@ -150,8 +151,17 @@ class Supervisor:
             self._hand_back(lease)
         if slot.sampler is not None:
             slot.usage = slot.sampler.sample()
+        if outcome in ("lost", "stopped") and self._forced(lease):
+            # forceTermination promises the process's end, even when the slot noticed the
+            # cancellation first (its fenced write failed) and stopped on its own.
+            self._kill(slot)
+            return
         self._record_final_usage(slot)
         self._release(slot)
+
+    def _forced(self, lease: Lease) -> bool:
+        state = self.database.queue.states([lease.operation_id]).get(lease.operation_id)
+        return state is not None and state.stop_mode == "force"
 
     def _exited(self, slot: Slot) -> None:
         code = slot.process.exitcode
@@ -174,6 +184,7 @@ class Supervisor:
         slot.process.kill()
         slot.process.join(timeout=5)
         self._record_final_usage(slot)
+        slot.lease = None
 
     # -- claiming ---------------------------------------------------------------------------
 
@@ -289,6 +300,9 @@ class Supervisor:
 
     def _shutdown(self) -> None:
         for slot in self.slots:
+            if slot.pid is None:  # still starting: nothing to finish, no reason to wait
+                slot.process.kill()
+                continue
             try:
                 slot.conn.send(("exit",))
             except (OSError, ValueError):
