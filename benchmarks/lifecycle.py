@@ -20,7 +20,9 @@ test kinds, so one measurement's backlog never slows the next:
 from __future__ import annotations
 
 import argparse
+import asyncio
 import cProfile
+import json
 import os
 import pstats
 import re
@@ -137,10 +139,21 @@ class Server:
 
 
 @contextmanager
-def server(url: str, workdir: Path, profile: Path | None) -> Iterator[Server]:
-    """``minerun serve`` on ``url``; under cProfile (stats written to ``profile``) if given."""
+def server(url: str, workdir: Path, profile: Path | None, role: str = "serve") -> Iterator[Server]:
+    """``minerun serve`` on ``url``; under cProfile (stats written to ``profile``) if given.
+
+    With ``role="api"``: ``minerun api`` with one process per CPU and no worker, as an API
+    node of a cluster runs; submitted operations then wait in the queue.
+    """
     with Cluster(url, workdir, dict(SERVE_SETTINGS)) as cluster:
         token = cluster.create_token()
+        if role == "api":
+            srv = Server(cluster.api(api_processes=os.cpu_count() or 1), token, url)
+            try:
+                yield srv
+            finally:
+                srv.node.stop(timeout=60)
+            return
         if profile is None:
             node = cluster.serve()
         else:
@@ -217,29 +230,47 @@ def run_profiled_serve(out: Path) -> None:
 
 
 def measure_submits(srv: Server, threads: int, seconds: float) -> tuple[int, list[float], int]:
-    """POST trivial operations from ``threads`` keep-alive clients for ``seconds``."""
+    """POST trivial operations over ``threads`` keep-alive connections for ``seconds``.
+
+    The client is a minimal asyncio HTTP/1.1 one, so that on a 2-core machine its own CPU
+    takes as little as possible from the server being measured.
+    """
     with srv.client() as client:
         for _ in range(WARM_UP):
             client.post("/operation", json=TRIVIAL).raise_for_status()
-    start = threading.Barrier(threads)
+    return asyncio.run(_submit_for(srv, threads, seconds))
 
-    def submit_loop(_: int) -> tuple[list[float], int]:
+
+async def _submit_for(
+    srv: Server, connections: int, seconds: float
+) -> tuple[int, list[float], int]:
+    address = httpx.URL(srv.api)
+    body = json.dumps(TRIVIAL).encode()
+    request = (
+        f"POST {address.path}/operation HTTP/1.1\r\nhost: {address.host}\r\n"
+        f"authorization: Bearer {srv.token}\r\ncontent-type: application/json\r\n"
+        f"content-length: {len(body)}\r\n\r\n"
+    ).encode() + body
+    deadline = time.monotonic() + seconds
+
+    async def connection() -> tuple[list[float], int]:
+        reader, writer = await asyncio.open_connection(address.host, address.port)
         latencies: list[float] = []
         errors = 0
-        with srv.client() as client:
-            start.wait()
-            deadline = time.monotonic() + seconds
-            while time.monotonic() < deadline:
-                began = time.perf_counter()
-                answer = client.post("/operation", json=TRIVIAL)
-                if answer.status_code == 202:
-                    latencies.append(time.perf_counter() - began)
-                else:
-                    errors += 1
+        while time.monotonic() < deadline:
+            began = time.perf_counter()
+            writer.write(request)
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = int(re.search(rb"content-length: *(\d+)", head, re.I).group(1))  # type: ignore[union-attr]
+            await reader.readexactly(length)
+            if head.startswith(b"HTTP/1.1 202"):
+                latencies.append(time.perf_counter() - began)
+            else:
+                errors += 1
+        writer.close()
         return latencies, errors
 
-    with ThreadPoolExecutor(threads) as pool:
-        results = list(pool.map(submit_loop, range(threads)))
+    results = await asyncio.gather(*(connection() for _ in range(connections)))
     latencies = [value for values, _ in results for value in values]
     return len(latencies), latencies, sum(errors for _, errors in results)
 
@@ -302,10 +333,17 @@ def measure_lifecycle(srv: Server, count: int, threads: int) -> float:
     return count / elapsed
 
 
-def _cpu_seconds(pid: int) -> float:
-    """User and system CPU time of a process (its threads included, children not)."""
-    times = psutil.Process(pid).cpu_times()
-    return float(times.user + times.system)
+def _cpu_seconds(pid: int, children: bool = True) -> float:
+    """User and system CPU time of a process, with its live children (API worker processes)."""
+    process = psutil.Process(pid)
+    total = 0.0
+    for member in [process, *(process.children(recursive=True) if children else [])]:
+        try:
+            times = member.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
 
 
 def run_times(srv: Server) -> tuple[list[float], list[float]]:
@@ -339,7 +377,11 @@ def run_backend(backend: str, args: argparse.Namespace) -> Figures:
         with tempfile.TemporaryDirectory(prefix=f"bench-{backend}-") as tmp:
             workdir = Path(tmp)
             profile = args.profile / f"{backend}-{step}.pstats" if args.profile else None
-            with database(backend, args.pg, workdir) as url, server(url, workdir, profile) as srv:
+            role = "api" if step == "submits" and profile is None else "serve"
+            with (
+                database(backend, args.pg, workdir) as url,
+                server(url, workdir, profile, role) as srv,
+            ):
                 print(f"  {backend}: {step} ...", flush=True)
                 figures.update(measure(srv))
         if profile is not None and step != "baseline":
@@ -355,10 +397,10 @@ def run_backend(backend: str, args: argparse.Namespace) -> Figures:
 
 def _steps(args: argparse.Namespace) -> dict[str, Callable[[Server], dict[str, Any]]]:
     def submits(srv: Server) -> dict[str, Any]:
-        server_cpu, client_cpu = _cpu_seconds(srv.node.pid), _cpu_seconds(os.getpid())
+        server_cpu, client_cpu = _cpu_seconds(srv.node.pid), _cpu_seconds(os.getpid(), False)
         count, latencies, errors = measure_submits(srv, args.threads, args.seconds)
         server_cpu = _cpu_seconds(srv.node.pid) - server_cpu
-        client_cpu = _cpu_seconds(os.getpid()) - client_cpu
+        client_cpu = _cpu_seconds(os.getpid(), False) - client_cpu
         return {
             "submits_per_second": count / args.seconds,
             "submit_p50_ms": 1000 * percentile(latencies, 0.50),

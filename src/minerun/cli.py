@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import threading
@@ -52,7 +53,7 @@ def _parser() -> argparse.ArgumentParser:
     api = commands.add_parser("api", help="the HTTP API only")
     _common(api)
     _http(api)
-    api.add_argument("--processes", type=int, default=1, help="uvicorn worker processes")
+    api.add_argument("--processes", type=int, dest="api_processes", help="MINERUN_API_PROCESSES")
     worker = commands.add_parser("worker", help="a worker only")
     _common(worker)
     _worker(worker)
@@ -83,6 +84,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         "worker_name",
         "lease_seconds",
         "heartbeat_seconds",
+        "api_processes",
     )
     return load_settings(**{name: getattr(args, name, None) for name in names})
 
@@ -146,6 +148,28 @@ def _run_worker(settings: Settings) -> None:
     database.close()
 
 
+def _serve_http(args: argparse.Namespace, settings: Settings) -> None:
+    processes = settings.api_processes if args.command == "api" else 1
+    if processes <= 1:
+        app = create_app(settings, embedded_worker=args.command == "serve")
+        uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+        return
+    # Several processes share the port; each builds the app from the environment, so the
+    # settings given as flags are handed over as variables. The schema is brought up to date
+    # once, here, rather than by every process at the same moment.
+    _database(settings).close()
+    for name, value in settings.model_dump(mode="json").items():
+        os.environ[f"MINERUN_{name.upper()}"] = str(value)
+    uvicorn.run(
+        "minerun.api.app:app_from_environment",
+        factory=True,
+        workers=processes,
+        host=settings.host,
+        port=settings.port,
+        log_level="warning",
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -159,11 +183,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     else:
         if args.command == "serve" and args.demo:
             _demo(settings)
-        app = create_app(settings, embedded_worker=args.command == "serve")
-        workers = getattr(args, "processes", 1)
-        if workers > 1:
-            sys.exit("minerun api --processes > 1: run several 'minerun api' behind a balancer")
-        uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+        _serve_http(args, settings)
 
 
 if __name__ == "__main__":

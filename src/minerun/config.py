@@ -24,6 +24,7 @@ class Settings(BaseSettings):
     database_url: str = Field("", description="SQLAlchemy URL; empty means SQLite in data_dir.")
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
+    api_processes: int = Field(1, ge=1, le=64, description="`minerun api` processes on the port.")
     public_base_url: str = Field("", description="Base URL put in links; empty: from the request.")
     worker_slots: int = Field(2, ge=1, le=256, description="Operations one worker runs at once.")
     worker_name: str = Field("", description="Name shown as workerNode; empty: host-pid.")

@@ -207,3 +207,12 @@ def test_listing_filters_pages_and_counts(api: Api) -> None:
     assert future["operations"] == []
     detailed = api.client.get(f"{url}?includeDetails=true&pageSize=1", headers=api.headers).json()
     assert "phases" in detailed["operations"][0]
+
+
+def test_a_revoked_token_is_refused_at_once(api: Api) -> None:
+    app = api.client.app
+    record, token = app.state.database.tokens.create(api.scope.tenant_id, None, "short")  # type: ignore[attr-defined]
+    headers = {"Authorization": f"Bearer {token}"}
+    assert api.client.get(f"{api.base}/operations", headers=headers).status_code == 200
+    app.state.database.tokens.revoke(record.id)  # type: ignore[attr-defined]
+    problem(api.client.get(f"{api.base}/operations", headers=headers), 401)

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 from minerun.api import errors
 from minerun.api.routes import datasets, health, operations, webhooks
-from minerun.config import Settings
+from minerun.config import Settings, load_settings
 from minerun.kinds.registry import load_registry
 from minerun.notify.deliverer import start_deliverer
 from minerun.services.datasets import DatasetService
@@ -68,3 +68,8 @@ def create_app(settings: Settings, embedded_worker: bool = False) -> FastAPI:
     app.include_router(operations.router)
     app.include_router(datasets.router)
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The API built from ``MINERUN_*`` variables (what each ``minerun api`` process runs)."""
+    return create_app(load_settings())

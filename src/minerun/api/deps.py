@@ -1,4 +1,8 @@
-"""Dependencies of the routes, as ``Annotated`` aliases."""
+"""Dependencies of the routes, as ``Annotated`` aliases.
+
+The getters of shared objects are ``async``: they do no I/O, and a plain ``def`` would cost
+each request a hop to the thread pool. Authentication reads the database, so it stays sync.
+"""
 
 from __future__ import annotations
 
@@ -11,29 +15,34 @@ from minerun.api.views import Links
 from minerun.config import Settings
 from minerun.services.datasets import DatasetService
 from minerun.services.operations import OperationService
+from minerun.services.webhooks import WebhookService
 from minerun.store.database import Database
 
 
-def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> Settings:
     return request.app.state.settings  # type: ignore[no-any-return]
 
 
-def _database(request: Request) -> Database:
+async def _database(request: Request) -> Database:
     return request.app.state.database  # type: ignore[no-any-return]
 
 
-def _service(request: Request) -> OperationService:
+async def _service(request: Request) -> OperationService:
     return request.app.state.operations  # type: ignore[no-any-return]
 
 
-def _datasets(request: Request) -> DatasetService:
+async def _datasets(request: Request) -> DatasetService:
     return request.app.state.datasets  # type: ignore[no-any-return]
 
 
-def _links(request: Request) -> Links:
+async def _links(request: Request) -> Links:
     settings: Settings = request.app.state.settings
     base = settings.public_base_url or str(request.base_url)
     return Links(base.rstrip("/"), request.app.state.link_secret, settings.artifact_link_seconds)
+
+
+async def _webhooks(request: Request) -> WebhookService:
+    return request.app.state.webhooks  # type: ignore[no-any-return]
 
 
 def _principal(
@@ -51,3 +60,4 @@ DatasetsDep = Annotated[DatasetService, Depends(_datasets)]
 ServiceDep = Annotated[OperationService, Depends(_service)]
 LinksDep = Annotated[Links, Depends(_links)]
 PrincipalDep = Annotated[Principal, Depends(_principal)]
+WebhooksDep = Annotated[WebhookService, Depends(_webhooks)]

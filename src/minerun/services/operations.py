@@ -11,9 +11,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from minerun.config import Settings
-from minerun.domain.estimates import DurationEstimate, estimate_cost, estimate_duration
+from minerun.domain.estimates import (
+    DurationEstimate,
+    HistorySample,
+    estimate_cost,
+    estimate_duration,
+)
 from minerun.domain.priority import Priority, queue_key
-from minerun.domain.records import Operation, Scope
+from minerun.domain.records import Artifact, Operation, Phase, Scope
 from minerun.domain.statuses import RETRYABLE, OperationStatus, PhaseStatus
 from minerun.exceptions import Conflict, InvalidInput, NotFound
 from minerun.kinds.base import Kind
@@ -22,6 +27,10 @@ from minerun.services.progress import progress_of
 from minerun.services.requests import CancelRequest, RetryRequest, StartRequest, deep_merge
 from minerun.store.database import Database
 from minerun.store.operations import IdempotentRequest, StoredResponse
+
+# Estimates follow history closely enough when it is re-read every few seconds, and a submit
+# then costs no history query.
+HISTORY_SECONDS = 10.0
 
 # Built by the API: turns the committed operation into the answer stored for key replays.
 Presenter = Callable[[Operation], tuple[dict[str, Any], str]]
@@ -38,6 +47,7 @@ class OperationService:
         self.settings = settings
         self.database = database
         self.kinds = kinds
+        self._history_cache: dict[str, tuple[float, list[HistorySample]]] = {}
 
     def kind(self, name: str) -> Kind:
         kind = self.kinds.get(name)
@@ -98,20 +108,35 @@ class OperationService:
         present: Presenter,
     ) -> Started:
         pair = None
-        operation = Operation.from_row({**row, "cpu_percent": None})
+        # What was committed is known: the answer is built from it, without reading it back.
+        operation = Operation.from_row(
+            {**row, "cpu_percent": None},
+            phases=tuple(Phase.from_row(r) for r in phases),
+            artifacts=tuple(Artifact.from_row(r) for r in artifacts),
+        )
         if idempotency is not None:
             body, location = present(operation)
             pair = (idempotency, StoredResponse(202, body, location))
         replay = self.database.operations.insert(row, phases, artifacts, pair)
         if replay is not None:
             return Started(None, replay)
-        return Started(self.database.operations.get(None, row["id"]), None)
+        return Started(operation, None)
 
     def _estimate(self, kind: Kind, parameters: dict[str, Any]) -> dict[str, Any]:
         records = kind.count_records(parameters, self.settings.data_dir)
-        history = self.database.operations.history(kind.name)
+        history = self._history(kind.name)
         estimate = estimate_duration(history, records, self.settings.default_estimate_seconds)
         return {**estimate.to_json(), "totalRecords": records}
+
+    def _history(self, operation_type: str) -> list[HistorySample]:
+        """Recent completed runs of a kind, read at most every ``HISTORY_SECONDS``."""
+        now = time.monotonic()
+        cached = self._history_cache.get(operation_type)
+        if cached is not None and now - cached[0] < HISTORY_SECONDS:
+            return cached[1]
+        history = self.database.operations.history(operation_type)
+        self._history_cache[operation_type] = (now, history)
+        return history
 
     def _operation_row(
         self,

@@ -59,4 +59,6 @@ def make_engine(url: str, pool_size: int = 5) -> Engine:
         event.listen(engine, "connect", _tune_sqlite)
         event.listen(engine, "begin", _begin_sqlite)
         return engine
+    # Pinged on checkout: after a database restart, requests get fresh connections instead
+    # of errors, for the price of one round trip.
     return create_engine(url, pool_size=pool_size, max_overflow=10, pool_pre_ping=True)

@@ -113,7 +113,7 @@ class OperationStore:
                     earlier = self._replay(conn, operation_scope(operation), idempotency[0])
                     if earlier is not None:
                         return earlier
-                conn.execute(insert(t.operations).values(**operation))
+                conn.execute(insert(t.operations), operation)
                 conn.execute(insert(t.phases), list(phase_rows))
                 if reused_artifacts:
                     conn.execute(insert(t.artifacts), list(reused_artifacts))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -17,6 +18,10 @@ from minerun.store import tables as t
 from minerun.store.engine import reader
 
 TOKEN_PREFIX = "mrt_"
+# A token found valid is trusted this long without asking the database again: every request
+# is authenticated, and this takes a query off each. A revocation reaches the process that
+# made it at once and every other process within this time.
+TOKEN_CACHE_SECONDS = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +42,7 @@ class TokenStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._reader = reader(engine)
+        self._cache: dict[str, tuple[float, TokenRecord]] = {}
 
     def create(self, tenant_id: str, project_id: str | None, name: str) -> tuple[TokenRecord, str]:
         """Create a token; returns its record and the token itself (never stored in clear)."""
@@ -64,11 +70,21 @@ class TokenStore:
 
     def find(self, token: str) -> TokenRecord | None:
         """The live record of a presented token, or None."""
+        digest = hash_token(token)
+        cached = self._cache.get(digest)
+        if cached is not None and time.monotonic() - cached[0] < TOKEN_CACHE_SECONDS:
+            return cached[1]
+        record = self._lookup(digest)
+        if record is not None:
+            self._cache[digest] = (time.monotonic(), record)
+        return record
+
+    def _lookup(self, digest: str) -> TokenRecord | None:
         with self._reader.connect() as conn:
             row = (
                 conn.execute(
                     select(t.tokens).where(
-                        t.tokens.c.token_hash == hash_token(token), t.tokens.c.revoked_at.is_(None)
+                        t.tokens.c.token_hash == digest, t.tokens.c.revoked_at.is_(None)
                     )
                 )
                 .mappings()
@@ -90,6 +106,7 @@ class TokenStore:
             )
         if done.rowcount != 1:
             raise NotFound(f"No live token with id {token_id}.")
+        self._cache = {k: v for k, v in self._cache.items() if v[1].id != token_id}
 
 
 def _record(r: Mapping[Any, Any]) -> TokenRecord:

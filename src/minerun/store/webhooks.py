@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -48,18 +49,24 @@ def _scoped(scope: Scope) -> Any:
     return and_(s.tenant_id == scope.tenant_id, s.project_id == scope.project_id)
 
 
+# How long the count of subscriptions in a start answer may lag a change made elsewhere.
+ACTIVE_CACHE_SECONDS = 1.0
+
+
 class WebhookStore:
     """Every query the webhook endpoints and the status answer need."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._reader = reader(engine)
+        self._active: dict[Scope, tuple[float, list[ev.Subscription]]] = {}
 
     # -- subscriptions ----------------------------------------------------------------------
 
     def create(self, row: dict[str, Any]) -> dict[str, Any]:
         with self.engine.begin() as conn:
             conn.execute(insert(tn.webhook_subscriptions).values(**row))
+        self._active.pop(Scope(row["tenant_id"], row["project_id"]), None)
         return self.get(Scope(row["tenant_id"], row["project_id"]), row["id"])
 
     def get(self, scope: Scope, subscription_id: str) -> dict[str, Any]:
@@ -85,6 +92,7 @@ class WebhookStore:
 
     def update(self, scope: Scope, subscription_id: str, values: dict[str, Any]) -> dict[str, Any]:
         self.get(scope, subscription_id)
+        self._active.pop(scope, None)
         with self.engine.begin() as conn:
             conn.execute(
                 update(tn.webhook_subscriptions)
@@ -96,6 +104,7 @@ class WebhookStore:
     def delete(self, scope: Scope, subscription_id: str) -> None:
         """Forget a subscription, its queued events and its delivery history."""
         self.get(scope, subscription_id)
+        self._active.pop(scope, None)
         with self.engine.begin() as conn:
             conn.execute(delete(tn.deliveries).where(d.subscription_id == subscription_id))
             conn.execute(delete(tn.outbox_events).where(e.subscription_id == subscription_id))
@@ -243,9 +252,12 @@ class WebhookStore:
         priority: str,
         callbacks: Mapping[str, Any] | None,
     ) -> int:
-        """Subscriptions that will hear about such an operation, plus its callback URLs."""
-        with self._reader.connect() as conn:
-            subscriptions = active_subscriptions(conn, scope)
+        """Subscriptions that will hear about such an operation, plus its callback URLs.
+
+        Every start answer shows this count, so the project's subscriptions are read at most
+        every ``ACTIVE_CACHE_SECONDS``; changes made through this process count at once.
+        """
+        subscriptions = self._active_subscriptions(scope)
         heard = sum(
             1
             for sub in subscriptions
@@ -253,6 +265,15 @@ class WebhookStore:
         )
         urls = {str(url) for url in (callbacks or {}).values() if url}
         return heard + len(urls)
+
+    def _active_subscriptions(self, scope: Scope) -> list[ev.Subscription]:
+        cached = self._active.get(scope)
+        if cached is not None and time.monotonic() - cached[0] < ACTIVE_CACHE_SECONDS:
+            return cached[1]
+        with self._reader.connect() as conn:
+            subscriptions = active_subscriptions(conn, scope)
+        self._active[scope] = (time.monotonic(), subscriptions)
+        return subscriptions
 
     def notices(self, operation_ids: Iterable[str]) -> dict[str, OperationNotices]:
         """Callback counts and channel records of each operation."""

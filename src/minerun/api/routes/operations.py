@@ -14,9 +14,8 @@ from starlette.background import BackgroundTask
 
 from minerun.api import links
 from minerun.api.auth import authorize
-from minerun.api.deps import LinksDep, PrincipalDep, ServiceDep, SettingsDep
+from minerun.api.deps import LinksDep, PrincipalDep, ServiceDep, SettingsDep, WebhooksDep
 from minerun.api.results import build_zip, results_view
-from minerun.api.routes.webhooks import WebhooksDep
 from minerun.api.schemas import CancelBody, RetryBody, StartOperationBody, dump
 from minerun.api.views import cancel_view, list_item, retry_view, start_view, status_view
 from minerun.domain.priority import Priority

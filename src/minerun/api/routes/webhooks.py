@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Response
 from fastapi.responses import JSONResponse
 
-from minerun.api.deps import PrincipalDep
+from minerun.api.deps import PrincipalDep, WebhooksDep
 from minerun.api.schemas import dump
 from minerun.api.schemas_webhooks import CreateWebhookBody, UpdateWebhookBody
 from minerun.notify.events import iso
@@ -17,11 +17,6 @@ from minerun.store.webhooks import DeliveryStats
 router = APIRouter(prefix="/api/{tenantId}/{projectId}/async", tags=["webhooks"])
 
 
-def _service(request: Request) -> WebhookService:
-    return request.app.state.webhooks  # type: ignore[no-any-return]
-
-
-WebhooksDep = Annotated[WebhookService, Depends(_service)]
 WebhookId = Annotated[str, Path(alias="webhookId", max_length=64)]
 DeliveryId = Annotated[str, Path(alias="deliveryId", max_length=64)]
 
