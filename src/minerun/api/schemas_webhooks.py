@@ -9,6 +9,7 @@ from pydantic import Field, field_validator
 
 from minerun.api.schemas import Strict
 from minerun.domain.priority import Priority
+from minerun.notify.signing import RESERVED_HEADERS
 
 EventName = Literal[
     "operation.started",
@@ -20,16 +21,6 @@ EventName = Literal[
     "operation.timeout",
 ]
 _HEADER_NAME = re.compile(r"[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}")
-_RESERVED = {
-    "webhook-id",
-    "webhook-timestamp",
-    "webhook-signature",
-    "content-type",
-    "content-length",
-    "host",
-    "transfer-encoding",
-    "connection",
-}
 
 
 class WebhookFilters(Strict):
@@ -56,7 +47,7 @@ def _check_headers(headers: dict[str, str] | None) -> dict[str, str] | None:
     for name, value in (headers or {}).items():
         if not _HEADER_NAME.fullmatch(name):
             raise ValueError(f"{name!r} is not a valid header name")
-        if name.lower() in _RESERVED:
+        if name.lower() in RESERVED_HEADERS:
             raise ValueError(f"{name!r} is set by minerun and cannot be overridden")
         if len(value) > 1000 or any(c in value for c in "\r\n\x00"):
             raise ValueError(f"the value of {name!r} is too long or contains line breaks")

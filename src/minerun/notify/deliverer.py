@@ -27,7 +27,7 @@ from minerun.notify.backoff import next_delay, schedule_delay
 from minerun.notify.email_sender import SmtpSettings, send_email
 from minerun.notify.errors import DeliveryError, UnsafeUrlError
 from minerun.notify.http_sender import WebhookSender
-from minerun.notify.signing import webhook_headers
+from minerun.notify.signing import RESERVED_HEADERS, webhook_headers
 from minerun.notify.slack_sender import SlackSettings, post_slack_message, render_mention
 from minerun.notify.ssrf import resolve_and_pin
 from minerun.store.deliveries import Claimed, DeliveryStore, Endpoint, Result
@@ -38,19 +38,6 @@ log = logging.getLogger(__name__)
 BATCH = 64
 LEASE_MARGIN_SECONDS = 5.0
 JITTER = 0.2
-# Headers a subscription may not set: they carry the signature and the body's framing.
-_RESERVED_HEADERS = frozenset(
-    {
-        "webhook-id",
-        "webhook-timestamp",
-        "webhook-signature",
-        "content-type",
-        "content-length",
-        "host",
-        "transfer-encoding",
-        "connection",
-    }
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,7 +146,7 @@ class Deliverer:
         except UnsafeUrlError as exc:
             return Attempt(ok=False, error=exc.message)
         body = event.body.encode()
-        headers = {k: v for k, v in extra.items() if k.lower() not in _RESERVED_HEADERS}
+        headers = {k: v for k, v in extra.items() if k.lower() not in RESERVED_HEADERS}
         timestamp = int(_now().timestamp())
         headers.update(webhook_headers(list(secrets), event.id, timestamp, body))
         outcome = self.sender.send(target, url, headers, body)

@@ -22,6 +22,20 @@ from collections.abc import Mapping, Sequence
 
 from minerun.notify.errors import InvalidSecretError, SignatureError
 
+# Headers a subscription may not set: they carry the signature and the body's framing.
+RESERVED_HEADERS = frozenset(
+    {
+        "webhook-id",
+        "webhook-timestamp",
+        "webhook-signature",
+        "content-type",
+        "content-length",
+        "host",
+        "transfer-encoding",
+        "connection",
+    }
+)
+
 SECRET_PREFIX = "whsec_"
 ID_HEADER = "webhook-id"
 TIMESTAMP_HEADER = "webhook-timestamp"
