@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint types unit bench clean
+.PHONY: run test lint types bench bench-analysis clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,11 @@ test: lint types
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/lifecycle.py
+	$(BIN)/python benchmarks/webhooks.py
+	$(BIN)/python benchmarks/listing.py
+
+bench-analysis: $(STAMP)
+	$(BIN)/python benchmarks/analysis.py
 
 clean:
 	rm -rf $(VENV) var
