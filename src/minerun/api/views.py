@@ -284,7 +284,7 @@ def cancel_view(op: Operation, links_: Links) -> dict[str, Any]:
     return {
         "operationId": op.id,
         "status": op.status.value,
-        "cancellationTime": c.get("cancellationTime", iso(op.finished_at)),
+        "cancellationTime": iso(op.finished_at),
         "reason": c.get("reason"),
         "progressAtCancellation": c.get("progressAtCancellation"),
         "phaseAtCancellation": c.get("phaseAtCancellation"),
