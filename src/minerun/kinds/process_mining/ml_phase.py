@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -23,17 +24,22 @@ def run(ctx: PhaseContext) -> dict[str, Any]:
     params = parse(ctx.parameters)
     frame = load_log(ctx, params)
     total, planned = frame.height, int(params.anomalies) + 2 * int(params.predictions)
-    ctx.progress(0, total, "Training anomaly detection models")
-    anomalies = detect_anomalies(frame, seed=SEED) if params.anomalies else None
+    ctx.progress(0, total, "Training anomaly detection and prediction models")
+    # Much of the work is in Polars and scikit-learn's compiled code, which leave the
+    # interpreter free, so the three analyses run side by side; each is seeded on its own.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        predicting = pool.submit(train_predictors, frame, SEED) if params.predictions else None
+        mining = pool.submit(find_patterns, frame)
+        anomalies = detect_anomalies(frame, seed=SEED) if params.anomalies else None
+        ctx.check_cancelled()
+        ctx.progress(total // 3, total, "Training cycle-time and next-activity models")
+        predictions = predicting.result() if predicting is not None else None
+        ctx.check_cancelled()
+        ctx.progress(2 * total // 3, total, "Mining frequent and rare patterns")
+        patterns = mining.result()
     if anomalies is not None and "CSV" in params.export_formats:
         ctx.add_artifact(_anomalies_csv(anomalies, ctx.workdir))
-    ctx.check_cancelled()
-    ctx.progress(total // 3, total, "Training cycle-time and next-activity models")
-    predictions = train_predictors(frame, seed=SEED) if params.predictions else None
     saved = _save_models(predictions, ctx) if predictions is not None else 0
-    ctx.check_cancelled()
-    ctx.progress(2 * total // 3, total, "Mining frequent and rare patterns")
-    patterns = find_patterns(frame)
     memo.store(ctx.scratch_dir, "patterns", patterns)
     ctx.progress(total, total, "Done")
     return {

@@ -23,6 +23,8 @@ from minerun.kinds.process_mining.report_content import (
     report_content,
 )
 
+PDF_ANOMALIES = 20
+
 
 def run(ctx: PhaseContext) -> dict[str, Any]:
     params = parse(ctx.parameters)
@@ -85,7 +87,8 @@ def _svg(graph: render.ProcessMap, workdir: Path) -> ArtifactSpec:
 
 
 def _pdf(content: render.ReportContent, workdir: Path) -> ArtifactSpec:
-    path = render.render_pdf_report(content, workdir / "report.pdf")
+    # The most severe anomalies are listed; all of them are in the anomalies CSV.
+    path = render.render_pdf_report(content, workdir / "report.pdf", max_anomalies=PDF_ANOMALIES)
     return ArtifactSpec(
         path,
         "Process Mining Analysis Report",
