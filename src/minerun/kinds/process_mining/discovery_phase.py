@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +47,7 @@ def run(ctx: PhaseContext) -> dict[str, Any]:
         found = discover(frame)
         step("Measuring cycle, waiting and processing times")
         perf = analyze_performance(frame)
-        memo.store(ctx.scratch_dir, "discovery", (found, perf))
+        memo.store(ctx.scratch_dir, "discovery", (found, _without_cases(perf)))
         step("Replaying the log on the model")
         net, model_files, replay = modelling.result()
     for artifact in model_files:
@@ -76,6 +77,12 @@ class _Stepper:
         self.ctx.check_cancelled()
         self.ctx.progress(self.records * self.done // STEPS, self.records, activity)
         self.done += 1
+
+
+def _without_cases(perf: Performance) -> Performance:
+    """What the report needs of the measures: the per-case list is cheaper to compute again
+    from the log than to hand over."""
+    return replace(perf, cycle_times=replace(perf.cycle_times, per_case=()))
 
 
 def _model_and_fitness(

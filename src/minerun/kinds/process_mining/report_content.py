@@ -10,7 +10,7 @@ import polars as pl
 
 from minerun.analysis import recommendations as rec
 from minerun.analysis import render
-from minerun.analysis.discovery import Discovery
+from minerun.analysis.discovery import Discovery, case_durations
 from minerun.analysis.patterns import PatternReport
 from minerun.analysis.performance import Performance
 
@@ -100,14 +100,15 @@ def report_content(
 ) -> render.ReportContent:
     loading = results.get("Data Loading & Validation", {})
     ml = results.get("Machine Learning Analysis", {})
+    durations = case_durations(frame)
     return render.ReportContent(
         title="Process Mining Analysis Report",
         dataset_name=name,
         generated_at=datetime.now(UTC).replace(microsecond=0),
         summary=_summary_figures(found, perf, results),
         process_map=process_map(found),
-        cases_per_day=_cases_per_day(perf),
-        cycle_times_s=tuple(c.duration_seconds for c in perf.cycle_times.per_case),
+        cases_per_day=_cases_per_day(durations),
+        cycle_times_s=tuple(durations["duration_seconds"].to_list()),
         variants=tuple(render.VariantCount(v.activities, v.cases) for v in found.variants),
         bottlenecks=tuple(
             render.Bottleneck(b.activity, b.waiting_total_seconds, b.waiting_mean_seconds or 0.0)
@@ -150,9 +151,6 @@ def _hours(seconds: float | None) -> float | None:
     return None if seconds is None else round(seconds / 3600, 2)
 
 
-def _cases_per_day(perf: Performance) -> tuple[render.DailyCount, ...]:
-    if not perf.cycle_times.per_case:
-        return ()
-    starts = pl.DataFrame({"start": [c.start for c in perf.cycle_times.per_case]})
-    daily = starts.group_by(pl.col("start").dt.date().alias("day")).len().sort("day")
+def _cases_per_day(durations: pl.DataFrame) -> tuple[render.DailyCount, ...]:
+    daily = durations.group_by(pl.col("start").dt.date().alias("day")).len().sort("day")
     return tuple(render.DailyCount(day, n) for day, n in daily.iter_rows())
