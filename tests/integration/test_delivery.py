@@ -21,7 +21,7 @@ from minerun.services.requests import StartRequest
 from minerun.store import tables_notify as tn
 from minerun.store.database import Database
 from minerun.store.webhooks import WebhookStore
-from tests.support.factory import SCOPE, service, start
+from tests.support.factory import NO_USAGE, SCOPE, service, start
 from tests.support.receiver import Received, Receiver, free_port
 
 SECRET = "whsec_AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcY"
@@ -78,7 +78,7 @@ def run_operation(settings: Settings, database: Database, **parameters: Any) -> 
         for done in range(1, 5):
             database.queue.progress(lease, position, done, 4, "x", position * 4, 0)
         database.queue.complete_phase(lease, position, {}, [], datetime.now(UTC), 4, 4)
-    database.queue.complete(lease, datetime.now(UTC), None)
+    database.queue.complete(lease, datetime.now(UTC), None, NO_USAGE)
     return op.id
 
 

@@ -19,7 +19,7 @@ from minerun.store import tables_notify as tn
 from minerun.store.database import Database
 from minerun.store.queue import Lease
 from minerun.store.webhooks import WebhookStore
-from tests.support.factory import SCOPE, service, start
+from tests.support.factory import NO_USAGE, SCOPE, service, start
 
 ALL = [
     "operation.started",
@@ -94,7 +94,7 @@ def test_lifecycle_events_are_written_with_their_state_changes(
     lease = database.queue.claim("w", _now(), 30)
     assert lease is not None
     run_phases(database, lease)
-    database.queue.complete(lease, _now(), {"summary": 1})
+    database.queue.complete(lease, _now(), {"summary": 1}, NO_USAGE)
 
     rows = events(database, subscription_id=every)
     kinds = types(rows)
@@ -126,7 +126,7 @@ def test_filters_and_thinning_apply_per_subscription(
     lease = database.queue.claim("w", _now(), 30)
     assert lease is not None
     run_phases(database, lease, records=20)
-    database.queue.complete(lease, _now(), None)
+    database.queue.complete(lease, _now(), None, NO_USAGE)
 
     def progress_count(sub: str) -> int:
         return types(events(database, subscription_id=sub)).count("operation.progress")
@@ -176,7 +176,7 @@ def test_callbacks_and_channels_get_their_events(settings: Settings, database: D
     lease = database.queue.claim("w", _now(), 30)
     assert lease is not None
     run_phases(database, lease, records=4)
-    database.queue.complete(lease, _now(), None)
+    database.queue.complete(lease, _now(), None, NO_USAGE)
     rows = events(database, operation_id=started.operation.id)
     targets = [(r["target_kind"], r["event_type"], r["target"]) for r in rows]
     progress = [t for t in targets if t[1] == "operation.progress"]
@@ -243,5 +243,5 @@ def test_a_refused_write_leaves_no_event(settings: Settings, database: Database)
     assert lease is not None
     stale = Lease(op.id, lease.operation_type, "not-the-token", "x", 1, lease.timeout_at)
     with pytest.raises(LeaseLost):
-        database.queue.complete(stale, _now(), None)
+        database.queue.complete(stale, _now(), None, NO_USAGE)
     assert "operation.completed" not in types(events(database, operation_id=op.id))

@@ -14,7 +14,8 @@ from minerun.domain.statuses import OperationStatus, PhaseStatus
 from minerun.exceptions import LeaseLost
 from minerun.store import tables as t
 from minerun.store.database import Database
-from tests.support.factory import service, start
+from minerun.store.queue import Usage
+from tests.support.factory import NO_USAGE, service, start
 
 
 def now() -> datetime:
@@ -88,7 +89,7 @@ def test_an_expired_lease_is_rescued_and_the_stale_worker_cannot_write(
     with pytest.raises(LeaseLost):
         database.queue.complete_phase(stale, 0, {"x": 1}, [], now(), 1, 1)
     with pytest.raises(LeaseLost):
-        database.queue.complete(stale, now(), None)
+        database.queue.complete(stale, now(), None, NO_USAGE)
     with pytest.raises(LeaseLost):
         database.queue.progress(stale, 0, 5, 10, None, 0, None)
     assert database.queue.renew([stale], now(), 30, {}) == {op.id}
@@ -120,7 +121,7 @@ def test_operations_past_their_timeout_end_as_timeout(
     assert set(swept) == {queued.id, running.id}
     assert database.operations.get(None, later.id).status is OperationStatus.INITIATED
     with pytest.raises(LeaseLost):
-        database.queue.complete(lease, now(), None)
+        database.queue.complete(lease, now(), None, NO_USAGE)
     assert database.operations.get(None, queued.id).status is OperationStatus.TIMEOUT
 
 
@@ -146,3 +147,19 @@ def test_concurrent_claimers_never_share_an_operation(
     for thread in threads:
         thread.join()
     assert sorted(claimed) == sorted(ids)
+
+
+def test_completion_carries_the_usage_measured_to_the_end(
+    settings: Settings, database: Database
+) -> None:
+    # A Completed operation must never show no usage, even before the supervisor's next sample.
+    op = start(service(settings, database))
+    lease = database.queue.claim("w", now(), 30)
+    assert lease is not None
+    usage = Usage(
+        cpu_percent=55.0, cpu_seconds=1.5, memory_bytes=123, peak_memory_bytes=456, disk_bytes=7
+    )
+    database.queue.complete(lease, now(), None, usage)
+    stored = database.operations.get(None, op.id)
+    assert (stored.memory_bytes, stored.peak_memory_bytes, stored.disk_bytes) == (123, 456, 7)
+    assert stored.cpu_seconds == 1.5 and stored.cpu_percent == 55.0

@@ -13,7 +13,12 @@ from minerun.kinds.registry import load_registry
 from minerun.services.operations import OperationService
 from minerun.services.requests import StartRequest
 from minerun.store.database import Database
+from minerun.store.queue import Usage
 
+# What a test that completes an operation by hand reports as its usage.
+NO_USAGE = Usage(
+    cpu_percent=0.0, cpu_seconds=0.0, memory_bytes=0, peak_memory_bytes=0, disk_bytes=0
+)
 SCOPE = Scope("11111111-1111-4111-8111-111111111111", "22222222-2222-4222-8222-222222222222")
 
 

@@ -283,8 +283,14 @@ class QueueStore:
                 conn.execute(insert(t.artifacts), list(artifact_rows))
             emit_phase_completed(conn, lease.operation_id, position)
 
-    def complete(self, lease: Lease, now: datetime, outcome: dict[str, Any] | None) -> None:
-        """Finish the operation as Completed; written once, by the lease holder only."""
+    def complete(
+        self, lease: Lease, now: datetime, outcome: dict[str, Any] | None, usage: Usage
+    ) -> None:
+        """Finish the operation as Completed, with the usage measured to the end.
+
+        Written once, by the lease holder only; the usage comes with it so that a Completed
+        operation never shows none, however short it ran.
+        """
         with self.engine.begin() as conn:
             run_seconds = _run_seconds(conn, lease.operation_id, now)
             self._fence(
@@ -298,6 +304,7 @@ class QueueStore:
                     "lease_expires_at": None,
                     "current_phase": None,
                     "run_seconds": run_seconds,
+                    **_usage_values(usage),
                 },
             )
             _close_attempt(conn, lease.operation_id, now, "completed", None)

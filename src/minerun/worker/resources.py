@@ -6,7 +6,7 @@ import os
 import socket
 import struct
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import psutil
@@ -67,6 +67,7 @@ class ProcessSampler:
     _cpu_start: float = field(init=False)
     _last_cpu: float = field(init=False)
     _last_wall: float = field(init=False)
+    _start_wall: float = field(init=False)
     _peak: int = field(init=False, default=0)
     _last: Usage | None = field(init=False, default=None)
 
@@ -75,10 +76,17 @@ class ProcessSampler:
         self._cpu_start = self._cpu()
         self._last_cpu = self._cpu_start
         self._last_wall = time.monotonic()
+        self._start_wall = self._last_wall
 
     def _cpu(self) -> float:
         times = self._process.cpu_times()
         return float(times.user + times.system)
+
+    def usage(self) -> Usage:
+        """Usage over the whole run so far: CPU percent is the average since the start."""
+        last = self._last or self.sample()
+        wall = max(time.monotonic() - self._start_wall, 1e-6)
+        return replace(last, cpu_percent=round(100.0 * last.cpu_seconds / wall, 1))
 
     def sample(self) -> Usage:
         """CPU percent since the last sample, CPU seconds and peak memory since the start."""

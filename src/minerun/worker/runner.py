@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 import traceback
@@ -16,7 +17,7 @@ from minerun.domain.statuses import PhaseStatus
 from minerun.exceptions import LeaseLost
 from minerun.kinds.base import ArtifactSpec, Kind, OperationCancelled
 from minerun.store.queue import Lease, QueueStore
-from minerun.worker.resources import socket_bytes
+from minerun.worker.resources import ProcessSampler, socket_bytes
 
 PROGRESS_INTERVAL = 0.25
 
@@ -93,6 +94,7 @@ def run_operation(
     results = {p.name: p.results for p in operation.phases if p.status is PhaseStatus.COMPLETED}
     processed = sum(p.records_processed for p in operation.phases if p.name in results)
     network_base = socket_bytes()
+    meter = ProcessSampler(os.getpid(), operation_dir(artifacts_dir, operation.id))
     scratch = operation_dir(artifacts_dir, operation.id) / "scratch"
     scratch.mkdir(parents=True, exist_ok=True)
     try:
@@ -123,7 +125,8 @@ def run_operation(
                 lease, phase.position, output, rows, _now(), processed, context.total
             )
             results[phase.name] = output
-        queue.complete(lease, _now(), kind.summarize(results))
+        meter.sample()
+        queue.complete(lease, _now(), kind.summarize(results), meter.usage())
     except OperationCancelled:
         return Outcome("stopped")
     except LeaseLost:
