@@ -20,6 +20,7 @@ from minerun.domain.statuses import ACTIVE, OperationStatus, PhaseStatus
 from minerun.exceptions import LeaseLost
 from minerun.notify import events as ev
 from minerun.store import tables as t
+from minerun.store.attempts import close_attempt, reset_running_phase, total_run_seconds
 from minerun.store.engine import is_sqlite, reader
 from minerun.store.operations import OperationStore, finish_phases
 from minerun.store.outbox import ProgressEvents, emit, emit_phase_completed
@@ -166,8 +167,8 @@ class QueueStore:
             ).all()
             ids = [r[0] for r in rows]
             for operation_id in ids:
-                _reset_running_phase(conn, operation_id)
-                _close_attempt(
+                reset_running_phase(conn, operation_id)
+                close_attempt(
                     conn, operation_id, now, "lease-expired", "the worker stopped renewing"
                 )
             if ids:
@@ -193,7 +194,7 @@ class QueueStore:
             ids = [r[0] for r in rows]
             for operation_id in ids:
                 finish_phases(conn, operation_id, PhaseStatus.CANCELLED, now)
-                _close_attempt(conn, operation_id, now, "timeout", "timed out")
+                close_attempt(conn, operation_id, now, "timeout", "timed out")
                 emit(conn, operation_id, ev.TIMEOUT, now=now)
             if ids:
                 self.waker.announce_stop(conn)
@@ -292,7 +293,7 @@ class QueueStore:
         operation never shows none, however short it ran.
         """
         with self.engine.begin() as conn:
-            run_seconds = _run_seconds(conn, lease.operation_id, now)
+            run_seconds = total_run_seconds(conn, lease.operation_id, now)
             self._fence(
                 conn,
                 lease,
@@ -307,7 +308,7 @@ class QueueStore:
                     **_usage_values(usage),
                 },
             )
-            _close_attempt(conn, lease.operation_id, now, "completed", None)
+            close_attempt(conn, lease.operation_id, now, "completed", None)
             emit(conn, lease.operation_id, ev.COMPLETED, {"outcome": outcome}, now)
 
     def fail(self, lease: Lease, now: datetime, error: str, retry_at: datetime | None) -> None:
@@ -318,7 +319,7 @@ class QueueStore:
                 "last_error": error,
                 "lease_token": None,
                 "lease_expires_at": None,
-                "run_seconds": _run_seconds(conn, lease.operation_id, now),
+                "run_seconds": total_run_seconds(conn, lease.operation_id, now),
             }
             if retry_at is None:
                 values.update(status=OperationStatus.FAILED, finished_at=now, current_phase=None)
@@ -328,8 +329,8 @@ class QueueStore:
             if retry_at is None:
                 finish_phases(conn, lease.operation_id, PhaseStatus.FAILED, now)
             else:
-                _reset_running_phase(conn, lease.operation_id, error)
-            _close_attempt(conn, lease.operation_id, now, "failed", error)
+                reset_running_phase(conn, lease.operation_id, error)
+            close_attempt(conn, lease.operation_id, now, "failed", error)
             if retry_at is not None:
                 self.waker.announce(conn)
             else:
@@ -347,11 +348,11 @@ class QueueStore:
                     "lease_owner": None,
                     "lease_expires_at": None,
                     "run_after": now,
-                    "run_seconds": _run_seconds(conn, lease.operation_id, now),
+                    "run_seconds": total_run_seconds(conn, lease.operation_id, now),
                 },
             )
-            _reset_running_phase(conn, lease.operation_id)
-            _close_attempt(conn, lease.operation_id, now, "handed-back", None)
+            reset_running_phase(conn, lease.operation_id)
+            close_attempt(conn, lease.operation_id, now, "handed-back", None)
             self.waker.announce(conn)
         self.waker.wake()
 
@@ -368,11 +369,11 @@ class QueueStore:
                     "lease_expires_at": None,
                     "stop_mode": "force",
                     "last_error": "The operation did not finish before its timeout.",
-                    "run_seconds": _run_seconds(conn, lease.operation_id, now),
+                    "run_seconds": total_run_seconds(conn, lease.operation_id, now),
                 },
             )
             finish_phases(conn, lease.operation_id, PhaseStatus.CANCELLED, now)
-            _close_attempt(conn, lease.operation_id, now, "timeout", "timed out")
+            close_attempt(conn, lease.operation_id, now, "timeout", "timed out")
             emit(conn, lease.operation_id, ev.TIMEOUT, now=now)
 
     def record_usage(self, operation_id: str, usage: Usage) -> None:
@@ -394,31 +395,3 @@ def _usage_values(usage: Usage) -> dict[str, Any]:
         "peak_memory_bytes": usage.peak_memory_bytes,
         "disk_bytes": usage.disk_bytes,
     }
-
-
-def _reset_running_phase(conn: Connection, operation_id: str, error: str | None = None) -> None:
-    conn.execute(
-        update(t.phases)
-        .where(p.operation_id == operation_id, p.status == PhaseStatus.RUNNING)
-        .values(status=PhaseStatus.PENDING, error=error)
-    )
-
-
-def _close_attempt(
-    conn: Connection, operation_id: str, now: datetime, outcome: str, error: str | None
-) -> None:
-    a = t.attempts.c
-    conn.execute(
-        update(t.attempts)
-        .where(a.operation_id == operation_id, a.ended_at.is_(None))
-        .values(ended_at=now, outcome=outcome, error=error)
-    )
-
-
-def _run_seconds(conn: Connection, operation_id: str, now: datetime) -> float:
-    """Seconds the operation has run over all its attempts, the open one up to ``now``."""
-    a = t.attempts.c
-    rows = conn.execute(
-        select(a.started_at, a.ended_at).where(a.operation_id == operation_id)
-    ).all()
-    return float(sum(((end or now) - start).total_seconds() for start, end in rows))
