@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from minerun.domain.estimates import HistorySample
 from minerun.domain.records import Artifact, Attempt, Operation, Phase, Scope
-from minerun.domain.statuses import TERMINAL, OperationStatus, PhaseStatus
+from minerun.domain.statuses import OperationStatus, PhaseStatus, check_transition, sources_of
 from minerun.exceptions import IdempotencyMismatch, IllegalTransition, NotFound
 from minerun.notify import events as ev
 from minerun.store import outbox
@@ -276,15 +276,14 @@ class OperationStore:
             )
             if row is None:
                 raise NotFound(f"Operation {operation_id} was not found.")
-            status = OperationStatus(row["status"])
-            if status in TERMINAL:
-                raise IllegalTransition(
-                    f"Operation {operation_id} is already {status} and cannot be cancelled.",
-                    currentStatus=str(status),
-                )
-            conn.execute(
+            check_transition(OperationStatus(row["status"]), OperationStatus.CANCELLED)
+            changed = conn.execute(
                 update(t.operations)
-                .where(t.operations.c.id == operation_id)
+                .where(
+                    t.operations.c.id == operation_id,
+                    # A worker may have finished it since the read: the guard, once more.
+                    t.operations.c.status.in_(sources_of(OperationStatus.CANCELLED)),
+                )
                 .values(
                     status=OperationStatus.CANCELLED,
                     finished_at=now,
@@ -294,6 +293,10 @@ class OperationStore:
                     lease_expires_at=None,
                 )
             )
+            if changed.rowcount != 1:
+                raise IllegalTransition(
+                    f"Operation {operation_id} finished before it could be cancelled."
+                )
             finish_phases(conn, operation_id, PhaseStatus.CANCELLED, now)
             outbox.emit(conn, operation_id, ev.CANCELLED, {"cancellation": cancellation}, now)
             self.waker.announce_stop(conn)

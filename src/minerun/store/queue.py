@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, insert, select, update
 
 from minerun.domain.records import Operation, Scope
-from minerun.domain.statuses import ACTIVE, OperationStatus, PhaseStatus
+from minerun.domain.statuses import OperationStatus, PhaseStatus, sources_of
 from minerun.exceptions import LeaseLost
 from minerun.notify import events as ev
 from minerun.store import tables as t
@@ -180,7 +180,7 @@ class QueueStore:
         with self.engine.begin() as conn:
             rows = conn.execute(
                 update(t.operations)
-                .where(o.status.in_([s.value for s in ACTIVE]), o.timeout_at < now)
+                .where(o.status.in_(sources_of(OperationStatus.TIMEOUT)), o.timeout_at < now)
                 .values(
                     status=OperationStatus.TIMEOUT,
                     finished_at=now,
