@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gzip
-import os
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,12 +37,9 @@ from minerun.analysis.eventlog import (
     read_parquet,
     read_xes,
 )
+from tests.conftest import SHARED_DATA
 
-DATA = Path(
-    os.environ.get(
-        "MINERUN_SHARED_DATA", Path(__file__).resolve().parents[3] / ".." / "shared" / "data"
-    )
-)
+DATA = SHARED_DATA
 MAPPING = CsvMapping("case", "activity", "time", resource_column="who")
 
 

@@ -7,7 +7,6 @@ BPIC 2012 in about 15 s with its pure-Python importer, so it stays in the defaul
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ import pytest
 
 from minerun.analysis import discovery
 from minerun.analysis.eventlog import CsvMapping, read_any
+from tests.conftest import SHARED_DATA
 
 pm4py = pytest.importorskip("pm4py")
 pd = pytest.importorskip("pandas")
@@ -26,11 +26,7 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore:Install the optional requirement:UserWarning"),
 ]
 
-DATA = Path(
-    os.environ.get(
-        "MINERUN_SHARED_DATA", Path(__file__).resolve().parents[3] / ".." / "shared" / "data"
-    )
-)
+DATA = SHARED_DATA
 
 SEPSIS = CsvMapping("Case ID", "Activity", "Complete Timestamp", delimiter=";")
 LOGS = [

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import polars as pl
@@ -20,6 +19,7 @@ from minerun.analysis.recommendations import (
     RepeatedActivity,
     recommend,
 )
+from tests.conftest import SHARED_DATA
 
 HOUR = 3600.0
 
@@ -114,10 +114,7 @@ def test_no_findings_no_recommendations() -> None:
 
 
 def shared_data() -> Path:
-    configured = os.environ.get("MINERUN_SHARED_DATA")
-    if configured:
-        return Path(configured)
-    return Path(__file__).resolve().parents[3] / ".." / "shared" / "data"
+    return SHARED_DATA
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import warnings
 from pathlib import Path
 
@@ -11,12 +10,9 @@ import polars as pl
 import pytest
 
 from minerun.analysis.columns import ACTIVITY, CASE, EVENT_INDEX, TIMESTAMP
+from tests.conftest import SHARED_DATA
 
-DATA = Path(
-    os.environ.get(
-        "MINERUN_SHARED_DATA", Path(__file__).resolve().parents[4] / ".." / "shared" / "data"
-    )
-)
+DATA = SHARED_DATA
 
 
 def data_file(name: str) -> Path:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from dataclasses import replace
@@ -21,13 +20,9 @@ from minerun.analysis.render.model import (
     ReportContent,
 )
 from minerun.analysis.render.pdf_report import render_pdf_report
+from tests.conftest import SHARED_DATA
 
 from .samples import make_content, make_map
-
-SHARED_DATA = Path(
-    os.environ.get("MINERUN_SHARED_DATA")
-    or Path(__file__).resolve().parents[4] / ".." / "shared" / "data"
-)
 
 
 def _pages(pdf: bytes) -> int:
