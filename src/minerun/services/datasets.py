@@ -13,12 +13,12 @@ from typing import Any
 import polars as pl
 
 from minerun.analysis.columns import ACTIVITY, CASE, RESOURCE, START_TIMESTAMP, TIMESTAMP
-from minerun.analysis.errors import EventLogError
+from minerun.analysis.errors import EventLogError, LogTooLargeError
 from minerun.analysis.eventlog import CsvMapping, read_any
 from minerun.analysis.validation import ValidationReport, validate
 from minerun.config import Settings
 from minerun.domain.records import Scope
-from minerun.exceptions import InvalidInput, UnprocessableContent
+from minerun.exceptions import InvalidInput, PayloadTooLarge, UnprocessableContent
 from minerun.store.database import Database
 from minerun.store.datasets import Dataset
 
@@ -70,7 +70,16 @@ class DatasetService:
                 ],
             )
         try:
-            report = validate(read_any(upload, mapping))
+            report = validate(
+                read_any(upload, mapping, max_bytes=self.settings.max_decompressed_bytes)
+            )
+        except LogTooLargeError as error:
+            raise PayloadTooLarge(
+                f"{error.message} (MINERUN_MAX_DECOMPRESSED_BYTES).",
+                field="file",
+                setting="MINERUN_MAX_DECOMPRESSED_BYTES",
+                limit=error.limit,
+            ) from None
         except EventLogError as error:
             raise UnprocessableContent(
                 f"The event log cannot be used: {error.message}",
