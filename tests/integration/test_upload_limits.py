@@ -117,3 +117,69 @@ def upload(api: Api, name: str | bytes, content: bytes, **form: str) -> Any:
         data=form,
         headers=api.headers,
     )
+
+
+def raw_upload(api: Api, filename: str, content: bytes, **form: str) -> Any:
+    """A multipart upload written by hand, so the file name arrives exactly as given."""
+    parts = [
+        f'--B\r\nContent-Disposition: form-data; name="{key}"\r\n\r\n{value}\r\n'.encode()
+        for key, value in form.items()
+    ]
+    head = f'--B\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
+    parts.append(head.encode() + b"Content-Type: text/csv\r\n\r\n" + content + b"\r\n")
+    return api.client.post(
+        f"/api/{api.scope.tenant_id}/{api.scope.project_id}/datasets",
+        content=b"".join(parts) + b"--B--\r\n",
+        headers={**api.headers, "Content-Type": "multipart/form-data; boundary=B"},
+    )
+
+
+@pytest.mark.parametrize(
+    "name",
+    [".", "..", "../..", "a" * 252 + ".csv", "é" * 126 + ".csv", "log\x00.csv", "x/../.."],
+)
+def test_an_unusable_file_name_is_refused_before_anything_is_written(
+    api: Api, settings: Settings, name: str
+) -> None:
+    response = raw_upload(api, name, b"case,activity,time\nc,a,2024-01-01\n", **MAPPING)
+    assert response.status_code == 400, response.text
+    assert "file" in {e["field"] for e in response.json()["errors"]}
+    uploads = settings.data_dir / "uploads"
+    assert not uploads.exists() or not any(uploads.iterdir())
+
+
+def test_a_long_but_valid_file_name_is_kept_as_the_label(api: Api) -> None:
+    name = "é" * 125 + ".csv"  # 254 bytes
+    response = upload(api, name, b"case,activity,time\nc,a,2024-01-01\n", **MAPPING)
+    assert response.status_code == 201, response.text
+    assert response.json()["originalFilename"] == name == response.json()["datasetName"]
+
+
+def test_a_dataset_name_longer_than_stored_is_refused(api: Api) -> None:
+    response = upload(
+        api, "log.csv", b"case,activity,time\nc,a,2024-01-01\n", datasetName="n" * 501, **MAPPING
+    )
+    assert response.status_code == 400, response.text
+    assert response.json()["errors"][0]["field"] == "datasetName"
+
+
+def test_a_codec_that_decodes_to_invalid_text_is_an_encoding_problem(api: Api) -> None:
+    content = b"case,activity,time\nc,\\ud800,2024-01-01\n"
+    response = upload(api, "log.csv", content, encoding="unicode_escape", **MAPPING)
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == "encoding"
+
+
+@pytest.mark.parametrize("page", ["99999999999999999999", "1000001", "0"])
+def test_the_dataset_list_bounds_its_page(api: Api, page: str) -> None:
+    url = f"/api/{api.scope.tenant_id}/{api.scope.project_id}/datasets?page={page}"
+    response = api.client.get(url, headers=api.headers)
+    assert response.status_code == 400, response.text
+    assert response.json()["errors"][0]["field"] == "page"
+
+
+def test_the_last_page_allowed_answers_an_empty_list(api: Api) -> None:
+    url = f"/api/{api.scope.tenant_id}/{api.scope.project_id}/datasets?page=1000000"
+    response = api.client.get(url, headers=api.headers)
+    assert response.status_code == 200, response.text
+    assert response.json()["datasets"] == []
