@@ -95,8 +95,10 @@ def variants_csv(api: Api, results: dict[str, Any]) -> dict[str, int]:
     return {row["activities"]: int(row["cases"]) for row in csv.DictReader(io.StringIO(text))}
 
 
-def assert_same_as_pm4py(api: Api, path: Path, form: dict[str, str]) -> dict[str, Any]:
-    """Upload, analyse and compare with pm4py; the dataset's answer, for further checks."""
+def assert_same_as_pm4py(
+    api: Api, path: Path, form: dict[str, str]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Upload, analyse and compare with pm4py; the dataset and the results, for more checks."""
     reference = pm4py_frame(path, form)
     dataset = upload(api, path, form)
     assert dataset["eventCount"] == len(reference)
@@ -120,7 +122,7 @@ def assert_same_as_pm4py(api: Api, path: Path, form: dict[str, str]) -> dict[str
     }
     assert found["processVariants"] == len(expected)
     assert variants_csv(api, results) == expected
-    return dataset
+    return dataset, results
 
 
 @pytest.mark.parametrize("name", list(SHARED_LOGS))
@@ -134,9 +136,14 @@ def test_a_shared_log_through_the_api_gives_pm4py_figures(api: Api, name: str) -
 def test_repeated_rows_are_kept_and_reported(api: Api, tmp_path: Path) -> None:
     path = tmp_path / "repeated.csv"
     path.write_text(REPEATED)
-    dataset = assert_same_as_pm4py(api, path, REPEATED_FORM)
+    dataset, results = assert_same_as_pm4py(api, path, REPEATED_FORM)
     assert (dataset["eventCount"], dataset["skippedRowsCount"]) == (11, 0)
     assert dataset["issueCounts"] == {"duplicate_event": 3}
     repeats = [i for i in dataset["rowIssues"] if i["errorType"] == "duplicate_event"]
     assert [(i["row"], i["outcome"]) for i in repeats] == [(3, "kept"), (9, "kept"), (10, "kept")]
     assert "row 2" in repeats[0]["message"] and "row 8" in repeats[2]["message"]
+    loading = results["phaseResults"][0]["results"]
+    assert (loading["validRecords"], loading["errorRecords"]) == (11, 0)
+    assert loading["validationErrors"] == [
+        {"type": "Duplicate Event", "count": 3, "resolved": False}
+    ]
