@@ -7,10 +7,12 @@
     ├── MissingColumnError      a mapped or required column is absent
     ├── EncodingError           the bytes are not text in the declared encoding
     ├── EmptyLogError           the file holds no event
+    ├── LogTooLargeError        the content, once decompressed, exceeds the allowed size
     └── MalformedLogError       the content is not a valid CSV, XES or Parquet event log
 
 Every error is a client error (the input is at fault, never the server): an API maps
-``UnsupportedFormatError`` and ``InvalidMappingError`` to 400 and the others to 422. Each
+``UnsupportedFormatError`` and ``InvalidMappingError`` to 400, ``LogTooLargeError`` to 413
+and the others to 422. Each
 carries a human-readable ``message`` and ``field``, the column, attribute or setting it is
 about (``None`` when it concerns the whole file). The docstring of each class is its
 default message.
@@ -24,6 +26,7 @@ __all__ = [
     "EventLogError",
     "InvalidMappingError",
     "LogNotFoundError",
+    "LogTooLargeError",
     "MalformedLogError",
     "MissingColumnError",
     "UnsupportedFormatError",
@@ -95,6 +98,14 @@ class EncodingError(EventLogError):
 
 class EmptyLogError(EventLogError):
     """The event log contains no event."""
+
+
+class LogTooLargeError(EventLogError):
+    """The event log is larger than allowed once decompressed."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        super().__init__(f"The event log holds more than {limit} bytes once decompressed")
 
 
 class MalformedLogError(EventLogError):

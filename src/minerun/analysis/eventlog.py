@@ -7,13 +7,14 @@ strings, sorted by (case_id, timestamp, event_index). Rows are not validated her
 missing case, activity or timestamp stays null, and values that could not be parsed are
 listed in ``parse_failures``, for :func:`minerun.analysis.validation.validate` to report.
 
+The CSV and XES readers take ``max_bytes``, a cap on the content once decompressed
+(see :mod:`minerun.analysis.content`).
+
 Bad input never raises anything but an :class:`~minerun.analysis.errors.EventLogError`.
 """
 
 from __future__ import annotations
 
-import gzip
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
@@ -29,11 +30,10 @@ from minerun.analysis.columns import (
     START_TIMESTAMP,
     TIMESTAMP,
 )
+from minerun.analysis.content import existing_file, read_content, to_utf8
 from minerun.analysis.errors import (
     EmptyLogError,
-    EncodingError,
     InvalidMappingError,
-    LogNotFoundError,
     MalformedLogError,
     MissingColumnError,
     UnsupportedFormatError,
@@ -89,8 +89,6 @@ _XES_SOURCES: Final = {
     RESOURCE: "org:resource",
     LIFECYCLE: "lifecycle:transition",
 }
-_GZIP_MAGIC: Final = b"\x1f\x8b"
-_UTF8_NAMES: Final = frozenset({"utf-8", "utf8", "utf_8"})
 _PARSE_FAILURE_SCHEMA: Final = {"event_index": pl.UInt32, "column": pl.String, "value": pl.String}
 
 
@@ -156,31 +154,35 @@ class LoadResult:
         return self.frame.height
 
 
-def read_any(path: str | Path, mapping: CsvMapping | None = None) -> LoadResult:
+def read_any(
+    path: str | Path, mapping: CsvMapping | None = None, *, max_bytes: int | None = None
+) -> LoadResult:
     """Read an event log, choosing the reader by the file name's suffix.
 
     ``.csv``/``.csv.gz`` need ``mapping`` (``None`` means XES-style column names),
-    ``.xes``/``.xes.gz`` ignore it, ``.parquet`` uses it when given.
+    ``.xes``/``.xes.gz`` ignore it, ``.parquet`` uses it when given. ``max_bytes`` caps
+    the size of a CSV or XES content once decompressed (``None``: no cap).
     """
     name = Path(path).name.lower()
     if name.endswith((".csv", ".csv.gz")):
-        return read_csv(path, mapping or CsvMapping.xes_style())
+        return read_csv(path, mapping or CsvMapping.xes_style(), max_bytes=max_bytes)
     if name.endswith((".xes", ".xes.gz")):
-        return read_xes(path)
+        return read_xes(path, max_bytes=max_bytes)
     if name.endswith(".parquet"):
         return read_parquet(path, mapping)
     raise UnsupportedFormatError(Path(path).name)
 
 
-def read_xes(path: str | Path) -> LoadResult:
+def read_xes(path: str | Path, *, max_bytes: int | None = None) -> LoadResult:
     """Read an XES file (plain or gzipped) into the canonical frame.
 
     Uses the standard extensions: trace ``concept:name`` (case id), event
     ``concept:name`` (activity), ``time:timestamp``, ``org:resource`` and
     ``lifecycle:transition``. Only attributes directly under a trace or an event count,
-    so nested attributes (in the log header or inside events) are ignored.
+    so nested attributes (in the log header or inside events) are ignored. A content
+    larger than ``max_bytes`` once decompressed is refused.
     """
-    raw = xes.extract(_read_bytes(path))
+    raw = xes.extract(read_content(path, max_bytes))
     if raw.height == 0:
         raise EmptyLogError("The XES file contains no event")
     present = {name for name in raw.columns if raw[name].null_count() < raw.height}
@@ -193,16 +195,17 @@ def read_xes(path: str | Path) -> LoadResult:
     return _finish(raw.select(keep), "xes", {k: _XES_SOURCES[k] for k in keep}, None)
 
 
-def read_csv(path: str | Path, mapping: CsvMapping) -> LoadResult:
+def read_csv(path: str | Path, mapping: CsvMapping, *, max_bytes: int | None = None) -> LoadResult:
     """Read a CSV file (plain or gzipped) with the given column mapping.
 
     All columns are read as text, so a case id such as ``NA`` or ``007`` stays as
     written; empty fields become null. A ``lifecycle:transition`` column is kept as
-    ``lifecycle`` when present.
+    ``lifecycle`` when present. A content larger than ``max_bytes`` once decompressed is
+    refused.
     """
     if len(mapping.delimiter.encode()) != 1:
         raise InvalidMappingError("delimiter", "must be a single one-byte character")
-    data = _to_utf8(_read_bytes(path), mapping.encoding)
+    data = to_utf8(read_content(path, max_bytes), mapping.encoding)
     if not data.strip():
         raise EmptyLogError("The CSV file is empty")
     header = _csv_header(data, mapping.delimiter)
@@ -238,7 +241,7 @@ def read_parquet(path: str | Path, mapping: CsvMapping | None = None) -> LoadRes
     An existing ``event_index`` column is kept, otherwise the row order defines it.
     """
     try:
-        table = pl.read_parquet(_existing(path))
+        table = pl.read_parquet(existing_file(path))
     except (pl.exceptions.PolarsError, OSError) as exc:
         raise MalformedLogError(f"not a readable Parquet file ({_first_line(exc)})") from None
     if mapping is None:
@@ -334,41 +337,6 @@ def _parse(text: pl.Series, fmt: str) -> pl.Series:
         return text.str.to_datetime(fmt, strict=False, time_unit="us", time_zone="UTC")
     except pl.exceptions.PolarsError as exc:
         raise InvalidMappingError("timestamp_format", _first_line(exc)) from None
-
-
-def _existing(path: str | Path) -> Path:
-    target = Path(path)
-    if not target.is_file():
-        raise LogNotFoundError(str(path), "no such file")
-    return target
-
-
-def _read_bytes(path: str | Path) -> bytes:
-    """The file's bytes, decompressed when they start with the gzip magic number."""
-    target = _existing(path)
-    try:
-        data = target.read_bytes()
-    except OSError as exc:
-        raise LogNotFoundError(str(path), exc.strerror) from None
-    if not data.startswith(_GZIP_MAGIC):
-        return data
-    try:
-        return gzip.decompress(data)
-    except (OSError, EOFError, zlib.error) as exc:
-        raise MalformedLogError(f"corrupt gzip data ({exc})") from None
-
-
-def _to_utf8(data: bytes, encoding: str) -> bytes:
-    """Check or transcode text to UTF-8 without its byte-order mark, so polars can read it."""
-    try:
-        if encoding.lower() in _UTF8_NAMES:
-            data.decode("utf-8")
-            return data.removeprefix(b"\xef\xbb\xbf")
-        return data.decode(encoding).encode("utf-8").removeprefix(b"\xef\xbb\xbf")
-    except UnicodeDecodeError as exc:
-        raise EncodingError(encoding, exc.start, exc.reason) from None
-    except LookupError:
-        raise InvalidMappingError("encoding", f"unknown encoding {encoding!r}") from None
 
 
 def _csv_header(data: bytes, delimiter: str) -> list[str]:

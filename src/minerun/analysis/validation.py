@@ -12,17 +12,21 @@ missing_case_id            skipped   1.0      no case id (empty or blank)
 missing_activity           skipped   1.0      no activity (empty or blank)
 missing_timestamp          skipped   1.0      no completion timestamp
 invalid_timestamp          skipped   1.0      a completion timestamp that cannot be parsed
-duplicate_event            skipped   0.5      same case, activity, timestamp, resource and
-                                              lifecycle as an earlier row: the first is kept
 future_timestamp           kept      0.5      completion timestamp later than ``now``
 invalid_start_timestamp    fixed     0.25     start timestamp unparseable: set to null
 start_after_end            fixed     0.25     start later than completion: start set to null
 out_of_order               kept      0.1      earlier than a previous row of the same case in
                                               the file (the log is ordered by timestamp)
+duplicate_event            kept      0.1      same case, activity, timestamp, resource and
+                                              lifecycle as an earlier row (a repeat)
 =========================  ========  =======  ==================================================
 
 ``data_quality_score`` = 100 * (1 - sum over rows of the largest weight among the row's
 issues / number of rows), so 100 means no issue and 0 means every row was skipped.
+
+Only rows that cannot be an event are skipped. A repeat is kept: in real logs it is often
+a real event (two invoices booked in the same minute, a ticket updated twice in a second),
+so removing repeats is an explicit cleaning rule, not a side effect of the upload.
 """
 
 from __future__ import annotations
@@ -47,6 +51,7 @@ from minerun.analysis.eventlog import LIFECYCLE, LoadResult
 
 __all__ = [
     "ISSUE_WEIGHTS",
+    "REPORTED_ONLY",
     "IssueType",
     "Outcome",
     "RowIssue",
@@ -85,13 +90,18 @@ ISSUE_WEIGHTS: Final[dict[IssueType, float]] = {
     IssueType.MISSING_ACTIVITY: 1.0,
     IssueType.MISSING_TIMESTAMP: 1.0,
     IssueType.INVALID_TIMESTAMP: 1.0,
-    IssueType.DUPLICATE_EVENT: 0.5,
     IssueType.FUTURE_TIMESTAMP: 0.5,
     IssueType.INVALID_START_TIMESTAMP: 0.25,
     IssueType.START_AFTER_END: 0.25,
     IssueType.OUT_OF_ORDER: 0.1,
+    IssueType.DUPLICATE_EVENT: 0.1,
 }
 """How much one row with this issue lowers the data-quality score (1.0 = a lost row)."""
+
+REPORTED_ONLY: Final = frozenset(
+    {IssueType.FUTURE_TIMESTAMP, IssueType.OUT_OF_ORDER, IssueType.DUPLICATE_EVENT}
+)
+"""Issues whose row stays in the log unchanged: reported, neither skipped nor fixed."""
 
 
 @dataclass(frozen=True)
@@ -146,10 +156,14 @@ def validate(
     found = [*_missing_values(frame, log), *_parse_failures(log)]
     skipped = pl.concat(found).filter(pl.col("outcome") == Outcome.SKIPPED.value)["row"]
     valid = frame.filter(~pl.col("_row").is_in(skipped.implode()))
-    duplicates, valid = _duplicates(valid, names)
-    valid, start_issues = _check_start(valid, names)
-    kept_issues = [*start_issues, _future(valid, limit, names), _out_of_order(valid, names)]
-    issues = pl.concat([*found, duplicates, *kept_issues]).sort("row", "error_type")
+    valid, start_issues = _check_start(valid.sort(EVENT_INDEX), names)
+    kept_issues = [
+        *start_issues,
+        _duplicates(valid, names),
+        _future(valid, limit, names),
+        _out_of_order(valid, names),
+    ]
+    issues = pl.concat([*found, *kept_issues]).sort("row", "error_type")
     clean = valid.drop("_row").sort([CASE, TIMESTAMP, EVENT_INDEX])
     return ValidationReport(
         frame=clean,
@@ -252,17 +266,15 @@ def _parse_failures(log: LoadResult) -> list[pl.DataFrame]:
     ]
 
 
-def _duplicates(valid: pl.DataFrame, names: dict[str, str]) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _duplicates(valid: pl.DataFrame, names: dict[str, str]) -> pl.DataFrame:
+    # `valid` is in file order here, so the first of a group is the earliest row.
     keys = [c for c in (CASE, ACTIVITY, TIMESTAMP, RESOURCE, LIFECYCLE) if c in valid.columns]
-    ordered = valid.sort(EVENT_INDEX).with_columns(
-        pl.col("_row").first().over(keys).alias("_first")
-    )
-    repeated = ordered.filter(pl.col("_row") != pl.col("_first"))
+    first = pl.col("_row").first().over(keys)
+    repeated = valid.with_columns(first.alias("_first")).filter(pl.col("_row") != pl.col("_first"))
     message = pl.format(
-        f"Duplicate of row {{}} (same {', '.join(names.get(k, k) for k in keys)})", "_first"
+        f"Repeats row {{}} (same {', '.join(names.get(k, k) for k in keys)}); kept", "_first"
     )
-    issues = _issues(repeated, None, IssueType.DUPLICATE_EVENT, message, Outcome.SKIPPED)
-    return issues, ordered.filter(pl.col("_row") == pl.col("_first")).drop("_first")
+    return _issues(repeated, None, IssueType.DUPLICATE_EVENT, message, Outcome.KEPT)
 
 
 def _check_start(

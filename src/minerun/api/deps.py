@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Header, Path, Request
+from fastapi import Depends, Header, Path, Query, Request
 
 from minerun.api.auth import Principal, authorize
 from minerun.api.views import Links
@@ -53,6 +53,10 @@ def _principal(
 ) -> Principal:
     return authorize(request.app.state.database.tokens, authorization, tenant_id, project_id)
 
+
+MAX_PAGE = 1_000_000
+PageNumber = Annotated[int, Query(ge=1, le=MAX_PAGE)]
+"""The ``page`` of every list: 1-based and bounded, so its offset always fits the database."""
 
 SettingsDep = Annotated[Settings, Depends(_settings)]
 DatabaseDep = Annotated[Database, Depends(_database)]

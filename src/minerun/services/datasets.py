@@ -13,24 +13,48 @@ from typing import Any
 import polars as pl
 
 from minerun.analysis.columns import ACTIVITY, CASE, RESOURCE, START_TIMESTAMP, TIMESTAMP
-from minerun.analysis.errors import EventLogError
+from minerun.analysis.errors import EventLogError, LogTooLargeError
 from minerun.analysis.eventlog import CsvMapping, read_any
 from minerun.analysis.validation import ValidationReport, validate
 from minerun.config import Settings
 from minerun.domain.records import Scope
-from minerun.exceptions import InvalidInput, UnprocessableContent
+from minerun.exceptions import InvalidInput, PayloadTooLarge, UnprocessableContent
 from minerun.store.database import Database
 from minerun.store.datasets import Dataset
 
 SUFFIXES = (".csv", ".csv.gz", ".xes", ".xes.gz", ".parquet")
+MAX_FILENAME_BYTES = 255
 
 
 def source_format(filename: str) -> str:
     """The format an upload's file name announces; refuses anything else."""
+    return _suffix(filename).split(".")[1]
+
+
+def stored_name(filename: str) -> str:
+    """The name an upload is saved under while it is read: its suffix, nothing of the rest.
+
+    The client's name is only a label; it is checked (a usable file name with a known
+    suffix) before anything is written, and never becomes a path.
+    """
+    if "\x00" in filename or len(filename.encode("utf-8", "surrogatepass")) > MAX_FILENAME_BYTES:
+        raise InvalidInput(
+            "The file name cannot be used.",
+            errors=[
+                {
+                    "field": "file",
+                    "reason": f"a file name has at most {MAX_FILENAME_BYTES} bytes and no NUL",
+                }
+            ],
+        )
+    return "upload" + _suffix(filename)
+
+
+def _suffix(filename: str) -> str:
     lowered = filename.lower()
     for suffix in SUFFIXES:
         if lowered.endswith(suffix):
-            return suffix.split(".")[1]
+            return suffix
     raise InvalidInput(
         f"Unsupported file type {filename!r}.",
         errors=[{"field": "file", "reason": "must end in " + ", ".join(SUFFIXES)}],
@@ -70,7 +94,16 @@ class DatasetService:
                 ],
             )
         try:
-            report = validate(read_any(upload, mapping))
+            report = validate(
+                read_any(upload, mapping, max_bytes=self.settings.max_decompressed_bytes)
+            )
+        except LogTooLargeError as error:
+            raise PayloadTooLarge(
+                f"{error.message} (MINERUN_MAX_DECOMPRESSED_BYTES).",
+                field="file",
+                setting="MINERUN_MAX_DECOMPRESSED_BYTES",
+                limit=error.limit,
+            ) from None
         except EventLogError as error:
             raise UnprocessableContent(
                 f"The event log cannot be used: {error.message}",

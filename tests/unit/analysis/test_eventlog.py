@@ -25,6 +25,7 @@ from minerun.analysis.errors import (
     EventLogError,
     InvalidMappingError,
     LogNotFoundError,
+    LogTooLargeError,
     MalformedLogError,
     MissingColumnError,
     UnsupportedFormatError,
@@ -353,6 +354,25 @@ def test_corrupt_gzip_is_malformed(tmp_path: Path) -> None:
     path.write_bytes(gzip.compress(XES.encode())[:40])
     with pytest.raises(MalformedLogError):
         read_any(path)
+
+
+@pytest.mark.parametrize("name", ["log.xes", "log.xes.gz", "log.csv", "log.csv.gz"])
+def test_content_beyond_the_cap_is_refused_and_up_to_it_is_read(tmp_path: Path, name: str) -> None:
+    text = (XES if ".xes" in name else CSV).encode()
+    path = tmp_path / name
+    path.write_bytes(gzip.compress(text) if name.endswith(".gz") else text)
+    with pytest.raises(LogTooLargeError) as refused:
+        read_any(path, MAPPING, max_bytes=len(text) - 1)
+    assert refused.value.limit == len(text) - 1
+    assert read_any(path, MAPPING, max_bytes=len(text)).frame.height > 0
+
+
+def test_the_cap_counts_every_gzip_member(tmp_path: Path) -> None:
+    # Concatenated members are one gzip file; the cap holds across them.
+    path = tmp_path / "log.csv.gz"
+    path.write_bytes(gzip.compress(CSV.encode()) + gzip.compress(b"\n" * 5000))
+    with pytest.raises(LogTooLargeError):
+        read_any(path, MAPPING, max_bytes=len(CSV) + 4000)
 
 
 def test_external_entities_are_not_resolved(tmp_path: Path) -> None:

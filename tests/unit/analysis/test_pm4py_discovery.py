@@ -8,7 +8,6 @@ BPIC 2012 in about 15 s with its pure-Python importer, so it stays in the defaul
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,9 +15,9 @@ import pytest
 from minerun.analysis import discovery
 from minerun.analysis.eventlog import CsvMapping, read_any
 from tests.conftest import SHARED_DATA
+from tests.support.reference import SHARED_LOGS, pm4py_frame
 
 pm4py = pytest.importorskip("pm4py")
-pd = pytest.importorskip("pandas")
 
 pytestmark = [
     pytest.mark.pm4py,
@@ -49,29 +48,13 @@ class Pair:
     frame: Any
 
 
-def _pm4py_frame(path: Path) -> Any:
-    if path.name == "sepsis.csv":
-        raw = pd.read_csv(path, sep=";", dtype=str, keep_default_na=False)
-        return pm4py.format_dataframe(
-            raw,
-            case_id="Case ID",
-            activity_key="Activity",
-            timestamp_key="Complete Timestamp",
-            timest_format="%Y/%m/%d %H:%M:%S.%f",
-        )
-    if path.suffix == ".csv":
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
-        return pm4py.format_dataframe(raw)
-    return pm4py.format_dataframe(pm4py.read_xes(str(path)))
-
-
 @pytest.fixture(scope="module", params=LOGS)
 def log(request: pytest.FixtureRequest) -> Pair:
     path = DATA / request.param
     if not path.is_file():
         pytest.skip(f"shared log {path} is absent (set MINERUN_SHARED_DATA)")
     mapping = SEPSIS if path.name == "sepsis.csv" else None
-    return Pair(_pm4py_frame(path), read_any(path, mapping).frame)
+    return Pair(pm4py_frame(path, SHARED_LOGS[path.name]), read_any(path, mapping).frame)
 
 
 def test_dfg_and_start_end_activities_match(log: Pair) -> None:

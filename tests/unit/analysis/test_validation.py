@@ -28,7 +28,7 @@ MAPPING = CsvMapping(
 ROWS = [
     "c1,a,2023-01-01 10:00,ann,2023-01-01 09:00",  # 1 fine
     "c1,b,2023-01-01 12:00,bob,2023-01-01 13:00",  # 2 start after end: fixed
-    "c1,b,2023-01-01 12:00,bob,",  # 3 duplicate of 2
+    "c1,b,2023-01-01 12:00,bob,",  # 3 repeats 2: kept, reported
     "c1,c,2023-01-01 11:00,ann,",  # 4 out of order (earlier than row 2)
     ",d,2023-01-01 13:00,ann,",  # 5 no case: skipped
     "c2,,2023-01-02 10:00,ann,",  # 6 no activity: skipped
@@ -51,7 +51,7 @@ def test_each_issue_is_reported_with_row_column_and_outcome(loaded: LoadResult) 
     found = {(i.row, i.error_type, i.column, i.outcome) for i in report.issues}
     assert found == {
         (2, "start_after_end", "start", "fixed"),
-        (3, "duplicate_event", None, "skipped"),
+        (3, "duplicate_event", None, "kept"),
         (4, "out_of_order", "end", "kept"),
         (5, "missing_case_id", "case", "skipped"),
         (6, "missing_activity", "activity", "skipped"),
@@ -69,11 +69,12 @@ def test_each_issue_is_reported_with_row_column_and_outcome(loaded: LoadResult) 
 
 def test_skipped_rows_leave_the_frame_and_fixes_are_applied(loaded: LoadResult) -> None:
     report = validate(loaded, now=NOW)
-    assert (report.rows_total, report.rows_kept, report.skipped_rows) == (10, 5, 5)
+    assert (report.rows_total, report.rows_kept, report.skipped_rows) == (10, 6, 4)
     frame = report.frame
     assert frame.select(CASE, ACTIVITY).rows() == [
         ("c1", "a"),
         ("c1", "c"),
+        ("c1", "b"),
         ("c1", "b"),
         ("c2", "d"),
         ("c2", "c"),
@@ -96,7 +97,7 @@ def test_counts_and_score_follow_the_weights(loaded: LoadResult) -> None:
         "out_of_order": 2,
         "start_after_end": 1,
     }
-    worst_per_row = [0.25, 0.5, 0.1, 1.0, 1.0, 1.0, 1.0, max(0.5, 0.25), 0.1]
+    worst_per_row = [0.25, 0.1, 0.1, 1.0, 1.0, 1.0, 1.0, max(0.5, 0.25), 0.1]
     assert ISSUE_WEIGHTS[IssueType.OUT_OF_ORDER] == 0.1
     assert report.data_quality_score == round(100 * (1 - sum(worst_per_row) / 10), 2)
 
@@ -113,8 +114,8 @@ def test_issue_list_is_capped_but_counts_are_complete(tmp_path: Path) -> None:
     assert len(report.issues) == 10
     assert report.issues_truncated
     assert report.issue_counts == {"duplicate_event": 29}
-    assert report.rows_kept == 1
-    assert report.data_quality_score == round(100 * (1 - 29 * 0.5 / 30), 2)
+    assert report.rows_kept == 30
+    assert report.data_quality_score == round(100 * (1 - 29 * 0.1 / 30), 2)
 
 
 def test_clean_log_scores_100(tmp_path: Path) -> None:

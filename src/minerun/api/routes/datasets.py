@@ -11,11 +11,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
 from minerun.analysis.eventlog import CsvMapping
-from minerun.api.deps import DatasetsDep, PrincipalDep, SettingsDep
+from minerun.api.deps import DatasetsDep, PageNumber, PrincipalDep, SettingsDep
 from minerun.api.views import iso
 from minerun.domain.records import Scope
 from minerun.exceptions import InvalidInput, PayloadTooLarge
-from minerun.services.datasets import DatasetService
+from minerun.services.datasets import DatasetService, stored_name
 from minerun.store.datasets import Dataset
 
 router = APIRouter(prefix="/api/{tenantId}/{projectId}/datasets", tags=["datasets"])
@@ -32,6 +32,7 @@ MAPPING_FIELDS = {
 }
 FORM_FIELDS = {"file", "datasetName", *MAPPING_FIELDS}
 CHUNK = 1024 * 1024
+MAX_NAME = 500  # the width of the stored name
 DatasetId = Annotated[str, Path(alias="datasetId", max_length=64)]
 
 
@@ -124,9 +125,16 @@ async def _create(form: FormData, scope: Scope, datasets: DatasetService, limit:
     fields = {k: v for k, v in form.items() if isinstance(v, str)}
     mapping = _mapping(fields)
     name = fields.get("datasetName") or upload.filename
+    if len(name) > MAX_NAME:
+        field = "datasetName" if fields.get("datasetName") else "file"
+        raise InvalidInput(
+            "The dataset name is too long.",
+            errors=[{"field": field, "reason": f"at most {MAX_NAME} characters"}],
+        )
+    stored = stored_name(upload.filename)
     folder = datasets.upload_dir()
     try:
-        target = folder / FilePath(upload.filename).name
+        target = folder / stored
         await _save(upload, target, limit)
         return await run_in_threadpool(
             datasets.create, scope, target, upload.filename, name, mapping
@@ -139,7 +147,7 @@ async def _create(form: FormData, scope: Scope, datasets: DatasetService, limit:
 def list_datasets(
     principal: PrincipalDep,
     datasets: DatasetsDep,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: PageNumber = 1,
     page_size: Annotated[int, Query(alias="pageSize", ge=1, le=100)] = 20,
 ) -> dict[str, Any]:
     """Datasets of the project, newest first."""

@@ -14,7 +14,14 @@ from starlette.background import BackgroundTask
 
 from minerun.api import links
 from minerun.api.auth import authorize
-from minerun.api.deps import LinksDep, PrincipalDep, ServiceDep, SettingsDep, WebhooksDep
+from minerun.api.deps import (
+    LinksDep,
+    PageNumber,
+    PrincipalDep,
+    ServiceDep,
+    SettingsDep,
+    WebhooksDep,
+)
 from minerun.api.results import build_zip, results_view
 from minerun.api.schemas import CancelBody, RetryBody, StartOperationBody, dump
 from minerun.api.views import cancel_view, list_item, retry_view, start_view, status_view
@@ -101,7 +108,7 @@ def list_operations(
     date_from: Annotated[datetime | None, Query(alias="dateFrom")] = None,
     date_to: Annotated[datetime | None, Query(alias="dateTo")] = None,
     include_details: Annotated[bool, Query(alias="includeDetails")] = False,
-    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    page: PageNumber = 1,
     page_size: Annotated[int, Query(alias="pageSize", ge=1, le=100)] = 20,
 ) -> dict[str, Any]:
     """Operations of the project, newest first, with counts per status of all that match."""

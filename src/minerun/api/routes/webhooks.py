@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Response
 from fastapi.responses import JSONResponse
 
-from minerun.api.deps import PrincipalDep, WebhooksDep
+from minerun.api.deps import PageNumber, PrincipalDep, WebhooksDep
 from minerun.api.schemas import dump
 from minerun.api.schemas_webhooks import CreateWebhookBody, UpdateWebhookBody
 from minerun.notify.events import iso
@@ -101,7 +101,7 @@ def list_deliveries(
     webhook_id: WebhookId,
     principal: PrincipalDep,
     service: WebhooksDep,
-    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    page: PageNumber = 1,
     page_size: Annotated[int, Query(alias="pageSize", ge=1, le=200)] = 50,
 ) -> dict[str, Any]:
     """Every attempt, newest first: time, status code, latency, error and next retry."""

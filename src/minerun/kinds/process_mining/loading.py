@@ -8,7 +8,7 @@ from typing import Any
 import polars as pl
 
 from minerun.analysis.columns import CASE
-from minerun.analysis.validation import filter_time_window
+from minerun.analysis.validation import REPORTED_ONLY, filter_time_window
 from minerun.kinds.base import PhaseContext
 from minerun.kinds.process_mining.parameters import AnalysisParameters, parse
 from minerun.services.datasets import dataset_path, sidecar_path
@@ -45,7 +45,7 @@ def run(ctx: PhaseContext) -> dict[str, Any]:
     in_window = frame.height
     ctx.progress(total, total, "Validated")
     errors = [
-        {"type": _title(kind), "count": count, "resolved": kind not in _KEPT}
+        {"type": _title(kind), "count": count, "resolved": kind not in REPORTED_ONLY}
         for kind, count in sorted(checks["issueCounts"].items())
     ]
     return {
@@ -66,10 +66,6 @@ def run(ctx: PhaseContext) -> dict[str, Any]:
         "recordsInWindow": in_window,
         "casesInWindow": frame[CASE].n_unique() if in_window else 0,
     }
-
-
-# Issues that leave the row in the log as it was: they are reported, not resolved.
-_KEPT = {"future_timestamp", "out_of_order"}
 
 
 def _title(kind: str) -> str:
