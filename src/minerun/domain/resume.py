@@ -55,7 +55,7 @@ def plan_resume(
     reused: list[int] = []
     rerun: list[Rerun] = []
     for position, phase in enumerate(phases):
-        reason = _why_not(phase, before, after, resume) if not rerun else None
+        reason = _why_not(phase, before, after, resume)
         if rerun and reason is None:
             reason = f"runs after a phase that runs again ({rerun[0].phase})"
         if reason is None:
