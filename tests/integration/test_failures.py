@@ -87,7 +87,7 @@ def test_process_deaths_count_as_crashes_whatever_the_retry_policy(
     assert outcomes[0] is not None and outcomes[1] is not None and outcomes[2] is None
     stored = database.operations.get(None, op.id)
     assert stored.status is OperationStatus.FAILED and stored.last_error_type == "crash-loop"
-    assert "its process died 3 times" in (stored.last_error or "")
+    assert "(process died: 3, lease expired: 0)" in (stored.last_error or "")
     assert [a.error_type for a in stored.attempts] == ["process-died"] * 3
 
 

@@ -52,8 +52,8 @@ def crash_loop(died: int, expired: int) -> Failure:
     """The failure that ends an operation which crashed its worker too often."""
     return Failure(
         FailureType.CRASH_LOOP,
-        f"The operation crashed its worker {died + expired} times (its process died {died} "
-        f"times, its worker stopped renewing the lease {expired} times); it is not run again.",
+        f"The operation crashed its worker {died + expired} times (process died: {died}, "
+        f"lease expired: {expired}); it reached the crash limit and is not run again.",
     )
 
 
