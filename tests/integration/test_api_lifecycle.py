@@ -231,6 +231,18 @@ def test_a_crashing_phase_fails_the_operation_not_the_worker(api: Api) -> None:
     assert api.wait_status(follow["operationId"])["status"] == "Completed"
 
 
+def test_a_phase_that_keeps_killing_its_process_stops_at_the_crash_limit(
+    settings: Settings,
+) -> None:
+    with running_api(settings.model_copy(update={"max_crashes": 2})) as api:
+        policy = {"maxRetries": 10, "retryDelay": 0.1}
+        op = api.start(parameters={"records": 1, "crashPhase": "Load"}, retryPolicy=policy)
+        done = api.wait_status(op["operationId"], timeout=60)
+    assert done["status"] == "Failed" and done["lastErrorType"] == "crash-loop"
+    assert "(process died: 2, lease expired: 0)" in done["lastError"]
+    assert [a["errorType"] for a in done["attemptHistory"]] == ["process-died"] * 2
+
+
 def test_timeout_ends_the_operation_and_kills_its_process(api: Api) -> None:
     # The timeout counts from creation: wait until the slots are up before the clock starts.
     warm = api.start(parameters={"records": 1})

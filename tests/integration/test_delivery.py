@@ -265,7 +265,7 @@ def _notify_operation(settings: Settings, database: Database, notifications: dic
     assert started.operation is not None
     lease = database.queue.claim("w", datetime.now(UTC), 30)
     assert lease is not None
-    failure = Failure(FailureType.INVALID_INPUT, "the log has no events")
+    failure = Failure(FailureType.INVALID_INPUT, "the bad log has no events")
     database.queue.fail(lease, datetime.now(UTC), failure, max_crashes=5)
     return started.operation.id
 

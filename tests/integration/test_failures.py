@@ -4,16 +4,22 @@ crash loops, invalid input, cancellation and timeouts close their attempt and co
 from __future__ import annotations
 
 import json
+import logging
+import re
 from datetime import UTC, datetime, timedelta
+from threading import Event
 
+import pytest
 from sqlalchemy import update
 
 from minerun.config import Settings
 from minerun.domain.failures import Failure, FailureType
 from minerun.domain.statuses import OperationStatus, PhaseStatus
+from minerun.kinds.registry import load_registry
 from minerun.services.requests import CancelRequest
 from minerun.store import tables as t
 from minerun.store.database import Database
+from minerun.worker.runner import run_operation
 from tests.integration.test_outbox import events, subscribe
 from tests.support.factory import SCOPE, service, start
 
@@ -142,3 +148,23 @@ def test_a_swept_timeout_closes_its_attempt_and_counts_its_run(
     (attempt,) = stored.attempts
     assert (attempt.outcome, attempt.error_type) == ("timeout", "timeout")
     assert stored.last_error_type == "timeout" and stored.run_seconds >= 20
+
+
+def test_a_phase_error_logs_its_traceback_under_the_reference_it_reports(
+    settings: Settings, database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    params = {"records": 1, "failPhase": "Load", "failWith": "missing-file"}
+    start(service(settings, database), **params)
+    lease = database.queue.claim("w", now(), 30)
+    kind = load_registry(settings.kind_module_names).get("Steps")
+    assert lease is not None and kind is not None
+    with caplog.at_level(logging.ERROR, logger="minerun.worker.runner"):
+        outcome = run_operation(
+            database.queue, kind, lease, settings.artifacts_dir, settings.data_dir, Event()
+        )
+    assert outcome.kind == "failed" and outcome.error is not None
+    assert "no-such-input" not in outcome.error and "Traceback" not in outcome.error
+    reference = re.search(r"err-[0-9a-f]{12}", outcome.error)
+    assert reference is not None
+    (record,) = [r for r in caplog.records if reference.group() in r.getMessage()]
+    assert record.exc_info is not None and "no-such-input.csv" in caplog.text
