@@ -22,7 +22,7 @@ def test_migrations_match_the_table_definitions(database: Database) -> None:
     assert differences == []
 
 
-def test_the_upgrade_closes_attempts_that_cancellations_left_open(
+def test_the_upgrade_closes_cancelled_attempts_and_removes_old_tracebacks(
     settings: Settings, database: Database
 ) -> None:
     svc = service(settings, database)
@@ -35,9 +35,20 @@ def test_the_upgrade_closes_attempts_that_cancellations_left_open(
         )
     svc.cancel(SCOPE, op.id, CancelRequest("stop", True, False, True), "tester")
     cancelled_at = database.operations.get(None, op.id).finished_at
+    traceback = 'OSError: no /srv/x.csv\nTraceback (most recent call last):\n  File "/srv/a.py"'
+    failed = start(svc)
     with database.engine.begin() as conn:  # what a cancellation used to leave behind
         conn.execute(update(t.attempts).values(ended_at=None, outcome=None))
         conn.execute(update(t.operations).values(run_seconds=0.0))
+        # and what a failure used to record
+        conn.execute(
+            update(t.operations)
+            .where(o.id == failed.id)
+            .values(status="Failed", last_error=traceback)
+        )
+        conn.execute(
+            update(t.phases).where(t.phases.c.operation_id == failed.id).values(error=traceback)
+        )
     config = migrate._config()
     with database.engine.connect() as conn:
         config.attributes["connection"] = conn
@@ -46,6 +57,13 @@ def test_the_upgrade_closes_attempts_that_cancellations_left_open(
         conn.commit()
     with database.engine.connect() as conn:
         attempt = conn.execute(select(a.ended_at, a.outcome)).one()
-        run_seconds = conn.execute(select(o.run_seconds)).scalar_one()
+        run_seconds = conn.execute(select(o.run_seconds).where(o.id == op.id)).scalar_one()
+        error = conn.execute(select(o.last_error, o.last_error_type).where(o.id == failed.id)).one()
+        phase_errors = conn.execute(
+            select(t.phases.c.error).where(t.phases.c.operation_id == failed.id)
+        ).scalars().all()
     assert attempt == (cancelled_at, "cancelled")
     assert 12 <= run_seconds < 60
+    scrubbed = "Failed with an internal error (OSError); the details are in the server log."
+    assert tuple(error) == (scrubbed, "phase-error")
+    assert set(phase_errors) == {scrubbed}

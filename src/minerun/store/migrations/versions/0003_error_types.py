@@ -1,4 +1,4 @@
-"""error types; close the attempts that cancellations left open
+"""error types; older errors typed and their tracebacks removed; cancelled attempts closed
 
 Revision ID: 0003
 Revises: 0002
@@ -21,7 +21,53 @@ def upgrade() -> None:
     # to the rows that reference it.
     op.add_column("operations", sa.Column("last_error_type", sa.String(length=20), nullable=True))
     op.add_column("attempts", sa.Column("error_type", sa.String(length=20), nullable=True))
+    _type_older_errors()
     _close_cancelled_attempts()
+
+
+_DIED = "The process running the operation died%"
+_TRACEBACK = "%Traceback (most recent call last)%"
+
+
+def _type_older_errors() -> None:
+    """Give the errors recorded before types existed their type (crashes count towards the
+    crash limit), and replace the tracebacks they held by a message without server paths."""
+    conn = op.get_bind()
+    for statement in (
+        "UPDATE attempts SET error_type = 'lease-expired' WHERE outcome = 'lease-expired'",
+        "UPDATE attempts SET error_type = 'timeout' WHERE outcome = 'timeout'",
+        f"UPDATE attempts SET error_type = 'process-died' "
+        f"WHERE outcome = 'failed' AND error LIKE '{_DIED}'",
+        "UPDATE attempts SET error_type = 'phase-error' "
+        "WHERE outcome = 'failed' AND error_type IS NULL",
+        "UPDATE operations SET last_error_type = 'timeout' WHERE status = 'Timeout'",
+        f"UPDATE operations SET last_error_type = 'process-died' WHERE last_error LIKE '{_DIED}'",
+        "UPDATE operations SET last_error_type = 'phase-error' "
+        "WHERE last_error IS NOT NULL AND last_error_type IS NULL",
+    ):
+        conn.execute(sa.text(statement))
+    for table, keys, column in (
+        ("operations", ("id",), "last_error"),
+        ("attempts", ("operation_id", "number"), "error"),
+        ("phases", ("operation_id", "position"), "error"),
+    ):
+        rows = conn.execute(
+            sa.text(f"SELECT {', '.join(keys)}, {column} FROM {table} WHERE {column} LIKE :t"),
+            {"t": _TRACEBACK},
+        ).all()
+        match = " AND ".join(f"{k} = :{k}" for k in keys)
+        for *values, text in rows:
+            conn.execute(
+                sa.text(f"UPDATE {table} SET {column} = :message WHERE {match}"),
+                {"message": _without_traceback(text), **dict(zip(keys, values, strict=True))},
+            )
+
+
+def _without_traceback(text: str) -> str:
+    """``RuntimeError: message\nTraceback …`` becomes a message naming the class only (the
+    message itself may name server paths)."""
+    name = text.split("\n", 1)[0].split(":", 1)[0].strip() or "Exception"
+    return f"Failed with an internal error ({name}); the details are in the server log."
 
 
 def _close_cancelled_attempts() -> None:
