@@ -15,23 +15,17 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, insert, select, update
 
-from minerun.domain.failures import TIMED_OUT, Failure, judge
+from minerun.domain.failures import TIMED_OUT, Failure
 from minerun.domain.records import Operation, Scope
-from minerun.domain.retry import RetryPolicy
 from minerun.domain.statuses import OperationStatus, PhaseStatus, sources_of
 from minerun.exceptions import LeaseLost
 from minerun.notify import events as ev
 from minerun.store import tables as t
-from minerun.store.attempts import (
-    close_attempt,
-    crash_counts,
-    reset_running_phase,
-    total_run_seconds,
-)
+from minerun.store.attempts import close_attempt, reset_running_phase, total_run_seconds
 from minerun.store.engine import is_sqlite, reader
 from minerun.store.operations import OperationStore, finish_phases
 from minerun.store.outbox import ProgressEvents, emit, emit_phase_completed
-from minerun.store.rescue import end_timed_out, failed_values, rescue
+from minerun.store.rescue import end_timed_out, rescue, settle_failure
 from minerun.store.wakeup import Waker
 
 o = t.operations.c
@@ -319,33 +313,7 @@ class QueueStore:
         (:func:`minerun.domain.failures.judge`); returns when it runs, or None when it ended.
         """
         with self.engine.begin() as conn:
-            policy, failures = conn.execute(
-                select(o.retry_policy, o.failures).where(o.id == lease.operation_id)
-            ).one()
-            close_attempt(conn, lease.operation_id, now, "failed", failure)
-            verdict = judge(
-                failure,
-                RetryPolicy.from_json(policy),
-                failures + 1,
-                crash_counts(conn, lease.operation_id),
-                max_crashes,
-                now,
-            )
-            values: dict[str, Any] = {
-                "failures": o.failures + 1,
-                "lease_token": None,
-                "lease_expires_at": None,
-                "run_seconds": total_run_seconds(conn, lease.operation_id, now),
-            }
-            if verdict.retry_at is None:
-                values.update(failed_values(verdict.failure, now))
-            else:
-                values.update(
-                    status=OperationStatus.INITIATED,
-                    run_after=verdict.retry_at,
-                    last_error=failure.message,
-                    last_error_type=failure.type,
-                )
+            verdict, values = settle_failure(conn, lease.operation_id, failure, max_crashes, now)
             self._fence(conn, lease, values)
             if verdict.retry_at is None:
                 finish_phases(conn, lease.operation_id, PhaseStatus.FAILED, now)

@@ -1,4 +1,4 @@
-"""How an operation's run ends when its worker cannot say so: lease lost, timeout, give-up.
+"""How an attempt ends without completing: failed, lease lost, timed out; and what follows.
 
 Shared by the queue's writes; each function runs inside the caller's transaction.
 """
@@ -8,9 +8,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, update
+from sqlalchemy import Connection, select, update
 
-from minerun.domain.failures import LEASE_LOST, TIMED_OUT, Failure, crash_limit
+from minerun.domain.failures import LEASE_LOST, TIMED_OUT, Failure, Verdict, crash_limit, judge
+from minerun.domain.retry import RetryPolicy
 from minerun.domain.statuses import OperationStatus, PhaseStatus
 from minerun.notify import events as ev
 from minerun.store import tables as t
@@ -35,6 +36,43 @@ def failed_values(failure: Failure, now: datetime) -> dict[str, Any]:
         "last_error": failure.message,
         "last_error_type": failure.type,
     }
+
+
+def settle_failure(
+    conn: Connection, operation_id: str, failure: Failure, max_crashes: int, now: datetime
+) -> tuple[Verdict, dict[str, Any]]:
+    """Close the failed attempt and decide what follows, on the stored policy and attempts.
+
+    Returns the verdict and the operation's new columns, for the caller's fenced write.
+    """
+    policy, failures = conn.execute(
+        select(o.retry_policy, o.failures).where(o.id == operation_id)
+    ).one()
+    close_attempt(conn, operation_id, now, "failed", failure)
+    verdict = judge(
+        failure,
+        RetryPolicy.from_json(policy),
+        failures + 1,
+        crash_counts(conn, operation_id),
+        max_crashes,
+        now,
+    )
+    values: dict[str, Any] = {
+        "failures": o.failures + 1,
+        "lease_token": None,
+        "lease_expires_at": None,
+        "run_seconds": total_run_seconds(conn, operation_id, now),
+    }
+    if verdict.retry_at is None:
+        values.update(failed_values(verdict.failure, now))
+    else:
+        values.update(
+            status=OperationStatus.INITIATED,
+            run_after=verdict.retry_at,
+            last_error=failure.message,
+            last_error_type=failure.type,
+        )
+    return verdict, values
 
 
 def rescue(conn: Connection, operation_id: str, now: datetime, max_crashes: int) -> bool:
