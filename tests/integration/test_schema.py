@@ -59,9 +59,11 @@ def test_the_upgrade_closes_cancelled_attempts_and_removes_old_tracebacks(
         attempt = conn.execute(select(a.ended_at, a.outcome)).one()
         run_seconds = conn.execute(select(o.run_seconds).where(o.id == op.id)).scalar_one()
         error = conn.execute(select(o.last_error, o.last_error_type).where(o.id == failed.id)).one()
-        phase_errors = conn.execute(
-            select(t.phases.c.error).where(t.phases.c.operation_id == failed.id)
-        ).scalars().all()
+        phase_errors = (
+            conn.execute(select(t.phases.c.error).where(t.phases.c.operation_id == failed.id))
+            .scalars()
+            .all()
+        )
     assert attempt == (cancelled_at, "cancelled")
     assert 12 <= run_seconds < 60
     scrubbed = "Failed with an internal error (OSError); the details are in the server log."
