@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     heartbeat_seconds: float = Field(5.0, gt=0)
     poll_seconds: float = Field(1.0, gt=0, description="Longest sleep between queue checks.")
     cancel_grace_seconds: float = Field(5.0, gt=0)
+    max_crashes: int = Field(
+        5, ge=1, description="Crashed attempts (process died, lease expired) before Failed."
+    )
     drain_seconds: float = Field(10.0, ge=0, description="On SIGTERM, time to finish work.")
     priority_aging_seconds: float = Field(
         300.0, gt=0, description="Waiting this long raises an operation by one priority level."

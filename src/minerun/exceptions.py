@@ -7,7 +7,8 @@
     │   └── IdempotencyConflict
     ├── InvalidInput
     │   ├── IdempotencyMismatch
-    │   └── UnprocessableContent
+    │   ├── UnprocessableContent
+    │   └── PhaseInputError
     ├── PayloadTooLarge
     ├── Unauthorized
     └── LeaseLost
@@ -61,6 +62,14 @@ class IdempotencyMismatch(InvalidInput):
 
 class UnprocessableContent(InvalidInput):
     """The request is well formed but its content cannot be used."""
+
+
+class PhaseInputError(InvalidInput):
+    """The operation's input cannot be used; running it again would not help.
+
+    Raised by a phase (an empty time window, a dataset that no longer exists): the operation
+    ends Failed at once, with this message and the type ``invalid-input``, without retries.
+    """
 
 
 class PayloadTooLarge(MinerunError):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import json
+import re
 import time
 import zipfile
 from collections.abc import Iterator
@@ -13,7 +15,9 @@ import psutil
 import pytest
 
 from minerun.config import Settings
+from tests.integration.test_outbox import events, subscribe
 from tests.support.api import Api, running_api
+from tests.support.factory import wait_for
 
 
 @pytest.fixture
@@ -147,7 +151,8 @@ def test_a_failed_operation_resumes_at_the_failed_phase(api: Api, tmp_path: Path
     params = {"records": 2, "markerDir": str(tmp_path), "failPhase": "Compute", "failTimes": 1}
     op = api.start(parameters=params)
     failed = api.wait_status(op["operationId"])
-    assert failed["status"] == "Failed" and "Compute failed on run 1" in failed["lastError"]
+    assert failed["status"] == "Failed" and failed["lastErrorType"] == "phase-error"
+    assert "Phase 'Compute' failed with an internal error (RuntimeError)" in failed["lastError"]
     assert [p["status"] for p in failed["phases"]] == ["Completed", "Failed", "Skipped"]
     retry = api.client.post(
         f"{api.base}/operation/{op['operationId']}/retry",
@@ -159,6 +164,11 @@ def test_a_failed_operation_resumes_at_the_failed_phase(api: Api, tmp_path: Path
     assert answer["originalOperationId"] == op["operationId"]
     assert answer["resumeFromPhase"] == "Compute" and answer["retryNumber"] == 1
     assert answer["preservedResults"]["phasesPreserved"] == 1
+    assert answer["preservedResults"]["phasesReused"] == ["Load"]
+    assert answer["preservedResults"]["phasesRerun"] == [
+        {"phaseName": "Compute", "reason": "did not complete in the original operation (Failed)"},
+        {"phaseName": "Write", "reason": "did not complete in the original operation (Skipped)"},
+    ]
     assert answer["preservedResults"]["recordsProcessed"] == 2
     assert 30 < answer["preservedResults"]["progressSaved"] < 35
     done = api.wait_status(answer["newOperationId"])
@@ -209,15 +219,28 @@ def test_retries_run_out_and_the_operation_fails(api: Api) -> None:
     op = api.start(parameters={"records": 1, "failPhase": "Load"}, retryPolicy=policy)
     done = api.wait_status(op["operationId"])
     assert done["status"] == "Failed" and done["failures"] == 2
-    assert "Load failed on run" in done["lastError"]
+    assert "Phase 'Load' failed" in done["lastError"] and done["lastErrorType"] == "phase-error"
 
 
 def test_a_crashing_phase_fails_the_operation_not_the_worker(api: Api) -> None:
     op = api.start(parameters={"records": 1, "crashPhase": "Compute"})
     done = api.wait_status(op["operationId"])
     assert done["status"] == "Failed" and "exit code 17" in done["lastError"]
+    assert done["lastErrorType"] == "process-died"
     follow = api.start(parameters={"records": 1})
     assert api.wait_status(follow["operationId"])["status"] == "Completed"
+
+
+def test_a_phase_that_keeps_killing_its_process_stops_at_the_crash_limit(
+    settings: Settings,
+) -> None:
+    with running_api(settings.model_copy(update={"max_crashes": 2})) as api:
+        policy = {"maxRetries": 10, "retryDelay": 0.1}
+        op = api.start(parameters={"records": 1, "crashPhase": "Load"}, retryPolicy=policy)
+        done = api.wait_status(op["operationId"], timeout=60)
+    assert done["status"] == "Failed" and done["lastErrorType"] == "crash-loop"
+    assert "(process died: 2, lease expired: 0)" in done["lastError"]
+    assert [a["errorType"] for a in done["attemptHistory"]] == ["process-died"] * 2
 
 
 def test_timeout_ends_the_operation_and_kills_its_process(api: Api) -> None:
@@ -231,6 +254,95 @@ def test_timeout_ends_the_operation_and_kills_its_process(api: Api) -> None:
     assert done["status"] == "Timeout"
     assert _wait(lambda: before - slot_pids(), timeout=3)
     assert [p["status"] for p in done["phases"]] == ["Cancelled", "Skipped", "Skipped"]
+
+
+def test_resume_with_changed_parameters_reuses_no_phase_that_depends_on_them(
+    api: Api, tmp_path: Path
+) -> None:
+    params = {"records": 2, "markerDir": str(tmp_path), "failPhase": "Compute", "failTimes": 1}
+    op = api.start(parameters=params)
+    assert api.wait_status(op["operationId"])["status"] == "Failed"
+    retry = api.client.post(
+        f"{api.base}/operation/{op['operationId']}/retry",
+        json={"retryMode": "resume", "modifyParameters": True, "updatedParameters": {"records": 3}},
+        headers=api.headers,
+    ).json()
+    # The test kind declares no dependencies: every parameter counts for every phase.
+    preserved = retry["preservedResults"]
+    assert retry["resumeFromPhase"] == "Load" and preserved["phasesReused"] == []
+    assert preserved["phasesRerun"][0] == {
+        "phaseName": "Load",
+        "reason": "parameters changed: records",
+    }
+    done = api.wait_status(retry["newOperationId"])
+    assert done["status"] == "Completed"
+    assert [p["results"]["records"] for p in done["phases"]] == [3, 3, 3]
+    assert "reusedFrom" not in done["phases"][0]
+
+
+@pytest.mark.parametrize("force", [False, True])
+def test_a_cancelled_run_ends_its_attempt_and_counts_its_duration(api: Api, force: bool) -> None:
+    params = {"records": 400, "sleep": 0.05, "stubbornPhase": "Load" if force else None}
+    op = api.start(parameters=params)
+    began = time.monotonic()
+    wait_for(lambda: api.status(op["operationId"])["phases"][0].get("recordsProcessed", 0) >= 4)
+    response = api.client.request(
+        "DELETE",
+        f"{api.base}/operation/{op['operationId']}",
+        json={"forceTermination": force},
+        headers=api.headers,
+    )
+    assert response.status_code == 200, response.text
+    bound = time.monotonic() - began
+    status = api.status(op["operationId"])
+    (attempt,) = status["attemptHistory"]
+    assert attempt["outcome"] == "cancelled" and attempt["endTime"] == status["endTime"]
+    results = api.client.get(
+        f"{api.base}/operation/{op['operationId']}/results", headers=api.headers
+    ).json()
+    # At least the four chunks of 0.05 s it ran, at most the time from submission to cancel.
+    assert 0.2 <= results["totalDurationSeconds"] <= bound + 1.0
+    assert results["totalDuration"] != "0 seconds"
+
+
+def test_a_phase_error_reaches_clients_without_traceback_or_server_paths(
+    api: Api, tmp_path: Path
+) -> None:
+    database = api.client.app.state.database  # type: ignore[attr-defined]
+    subscribe(database)
+    params = {"records": 1, "failPhase": "Compute", "failWith": "missing-file"}
+    op = api.start(parameters=params, retryPolicy={"maxRetries": 1, "retryDelay": 0.1})
+    done = api.wait_status(op["operationId"])
+    assert done["status"] == "Failed" and done["lastErrorType"] == "phase-error"
+    assert "(FileNotFoundError)" in done["lastError"]
+    results = api.client.get(
+        f"{api.base}/operation/{op['operationId']}/results", headers=api.headers
+    ).json()
+    failed = [
+        json.loads(r["body"])["data"]["operation"]
+        for r in events(database, operation_id=op["operationId"])
+        if r["event_type"] == "operation.failed"
+    ]
+    assert failed and failed[0]["errorType"] == "phase-error"
+    texts = [done["lastError"], results["error"], *(f["error"] for f in failed)]
+    texts += [a["error"] for a in done["attemptHistory"]]
+    texts += [p.get("error") or "" for p in done["phases"]]
+    assert len(done["attemptHistory"]) == 2
+    for text in texts:
+        assert "Traceback" not in text and "no-such-input" not in text, text
+        assert not re.search(r"(/[\w.-]+){2,}|\.py\b", text), text
+
+
+def test_invalid_input_in_a_phase_fails_at_once(api: Api) -> None:
+    params = {"records": 1, "failPhase": "Load", "failWith": "invalid"}
+    op = api.start(parameters=params, retryPolicy={"maxRetries": 3, "retryDelay": 0.1})
+    done = api.wait_status(op["operationId"])
+    assert done["status"] == "Failed" and done["failures"] == 1
+    assert done["lastErrorType"] == "invalid-input"
+    assert done["lastError"] == "Phase 'Load': Load cannot use its input"
+    assert [(a["outcome"], a["errorType"]) for a in done["attemptHistory"]] == [
+        ("failed", "invalid-input")
+    ]
 
 
 def _gap(end: str, start: str) -> float:

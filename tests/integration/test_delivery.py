@@ -15,6 +15,7 @@ from sqlalchemy import select
 from standardwebhooks import Webhook
 
 from minerun.config import Settings
+from minerun.domain.failures import Failure, FailureType
 from minerun.domain.priority import Priority
 from minerun.notify.deliverer import Deliverer
 from minerun.services.requests import StartRequest
@@ -264,7 +265,8 @@ def _notify_operation(settings: Settings, database: Database, notifications: dic
     assert started.operation is not None
     lease = database.queue.claim("w", datetime.now(UTC), 30)
     assert lease is not None
-    database.queue.fail(lease, datetime.now(UTC), "ValueError: bad log", None)
+    failure = Failure(FailureType.INVALID_INPUT, "the bad log has no events")
+    database.queue.fail(lease, datetime.now(UTC), failure, max_crashes=5)
     return started.operation.id
 
 

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from minerun.config import Settings
+from minerun.domain.failures import Failure, FailureType
 from minerun.domain.priority import Priority
 from minerun.domain.records import Scope
 from minerun.exceptions import LeaseLost
@@ -227,10 +228,11 @@ def test_timeouts_and_final_failures_emit_once(settings: Settings, database: Dat
     failing = start(svc, retry_policy={"maxRetries": 1, "retryDelay": 0})
     lease = database.queue.claim("w", _now(), 30)
     assert lease is not None and lease.operation_id == failing.id
-    database.queue.fail(lease, _now(), "boom", _now())  # retried: not final
+    boom = Failure(FailureType.PHASE_ERROR, "boom")
+    assert database.queue.fail(lease, _now(), boom, max_crashes=5) is not None  # not final
     again = database.queue.claim("w", _now() + timedelta(seconds=1), 30)
     assert again is not None
-    database.queue.fail(again, _now(), "boom", None)
+    assert database.queue.fail(again, _now(), boom, max_crashes=5) is None
     kinds = types(events(database, operation_id=failing.id, subscription_id=sub))
     assert kinds == ["operation.started", "operation.failed"]  # started once, failed once
 

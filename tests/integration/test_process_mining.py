@@ -169,3 +169,19 @@ def test_invalid_parameters_are_refused_before_anything_runs(
     response = api.client.post(f"{api.base}/operation", json=body, headers=api.headers)
     assert response.status_code == 400, response.text
     assert field in {e["field"] for e in response.json()["errors"]}
+
+
+@pytest.mark.no_worker
+def test_a_window_outside_the_dataset_is_refused_at_submission(api: Api, dataset: str) -> None:
+    # The generated log runs through January 2024: a 2030 window cannot select anything.
+    window = {"startDate": "2030-01-01", "endDate": "2030-01-31"}
+    body = {
+        "operationType": "ProcessMiningAnalysis",
+        "parameters": {"datasetId": dataset, "timeWindow": window},
+    }
+    response = api.client.post(f"{api.base}/operation", json=body, headers=api.headers)
+    assert response.status_code == 422, response.text
+    (error,) = response.json()["errors"]
+    assert error["field"] == "parameters.timeWindow" and "2024-01-" in error["reason"]
+    listed = api.client.get(f"{api.base}/operations", headers=api.headers).json()
+    assert listed["summary"]["totalOperations"] == 0

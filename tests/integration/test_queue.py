@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import update
 
 from minerun.config import Settings
+from minerun.domain.failures import Failure, FailureType
 from minerun.domain.priority import Priority
 from minerun.domain.statuses import OperationStatus, PhaseStatus
 from minerun.exceptions import LeaseLost
@@ -16,6 +17,8 @@ from minerun.store import tables as t
 from minerun.store.database import Database
 from minerun.store.queue import Usage
 from tests.support.factory import NO_USAGE, service, start
+
+MAX_CRASHES = 5
 
 
 def now() -> datetime:
@@ -66,10 +69,10 @@ def test_a_claim_leases_the_operation_and_records_an_attempt(
 def test_operations_waiting_for_a_retry_delay_are_not_claimed(
     settings: Settings, database: Database
 ) -> None:
-    op = start(service(settings, database))
+    op = start(service(settings, database), retry_policy={"maxRetries": 1, "retryDelay": 3600})
     lease = database.queue.claim("w", now(), 30)
     assert lease is not None
-    database.queue.fail(lease, now(), "boom", retry_at=now() + timedelta(hours=1))
+    database.queue.fail(lease, now(), Failure(FailureType.PHASE_ERROR, "boom"), MAX_CRASHES)
     assert database.queue.claim("w", now(), 30) is None
     later = database.queue.claim("w", now() + timedelta(hours=2), 30)
     assert later is not None and later.operation_id == op.id
@@ -83,7 +86,7 @@ def test_an_expired_lease_is_rescued_and_the_stale_worker_cannot_write(
     assert stale is not None
     database.queue.start_phase(stale, 0, now())
     later = now() + timedelta(seconds=31)
-    assert database.queue.rescue_expired(later) == [op.id]
+    assert database.queue.rescue_expired(later, MAX_CRASHES) == [op.id]
     fresh = database.queue.claim("live-worker", later, 30)
     assert fresh is not None and fresh.operation_id == op.id
     with pytest.raises(LeaseLost):
@@ -103,9 +106,9 @@ def test_a_live_lease_is_not_rescued(settings: Settings, database: Database) -> 
     start(service(settings, database))
     lease = database.queue.claim("w", now(), 30)
     assert lease is not None
-    assert database.queue.rescue_expired(now() + timedelta(seconds=10)) == []
+    assert database.queue.rescue_expired(now() + timedelta(seconds=10), MAX_CRASHES) == []
     assert database.queue.renew([lease], now() + timedelta(seconds=25), 30, {}) == set()
-    assert database.queue.rescue_expired(now() + timedelta(seconds=40)) == []
+    assert database.queue.rescue_expired(now() + timedelta(seconds=40), MAX_CRASHES) == []
 
 
 def test_operations_past_their_timeout_end_as_timeout(

@@ -7,6 +7,8 @@
 - ``markerDir``: every phase run appends its attempt to ``<markerDir>/<phase>.runs``, so tests
   can see which phases ran how often;
 - ``failPhase`` + ``failTimes``: that phase raises on its first ``failTimes`` runs (default: all);
+  ``failWith``: ``"invalid"`` raises :class:`PhaseInputError`, ``"missing-file"`` an error that
+  names a server path, anything else a ``RuntimeError``;
 - ``crashPhase``: that phase kills its own process (a crash the worker must survive);
 - ``stubbornPhase``: that phase never checks for cancellation.
 """
@@ -20,7 +22,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from minerun.kinds import ArtifactSpec, Kind, Phase, PhaseContext
+from minerun.kinds import ArtifactSpec, Kind, Phase, PhaseContext, PhaseInputError
 from minerun.kinds.registry import KindRegistry
 
 PHASES = ("Load", "Compute", "Write")
@@ -42,7 +44,7 @@ def _phase(name: str) -> Phase:
         p = ctx.parameters
         runs = _runs(p, name)
         if p.get("failPhase") == name and runs <= int(p.get("failTimes", 1_000_000)):
-            raise RuntimeError(f"{name} failed on run {runs}")
+            _fail(name, runs, p.get("failWith"))
         if p.get("crashPhase") == name:
             os._exit(17)
         records, chunk = int(p.get("records", 10)), max(int(p.get("chunk", 1)), 1)
@@ -65,6 +67,14 @@ def _phase(name: str) -> Phase:
         return {"records": records, "run": runs, "earlierPhases": earlier}
 
     return Phase(name, run)
+
+
+def _fail(name: str, runs: int, how: str | None) -> None:
+    if how == "invalid":
+        raise PhaseInputError(f"{name} cannot use its input")
+    if how == "missing-file":
+        Path(__file__).with_name("no-such-input.csv").read_text()
+    raise RuntimeError(f"{name} failed on run {runs}")
 
 
 def _check(parameters: Mapping[str, Any]) -> list[dict[str, str]]:

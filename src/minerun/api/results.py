@@ -48,6 +48,7 @@ def results_view(
     }
     if op.last_error:
         view["error"] = op.last_error
+        view["errorType"] = op.last_error_type
     if include_artifacts:
         positions = {p.position for p in phases}
         view["artifacts"] = [

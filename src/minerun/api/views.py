@@ -238,6 +238,7 @@ def status_view(
                 "endTime": iso(a.ended_at),
                 "outcome": a.outcome,
                 "error": a.error,
+                "errorType": a.error_type,
             }
             for a in op.attempts
         ],
@@ -245,6 +246,7 @@ def status_view(
         if op.failures and op.status is OperationStatus.INITIATED
         else None,
         "lastError": op.last_error,
+        "lastErrorType": op.last_error_type,
         "retryOf": op.retry_of,
         "retryNumber": op.retry_number or None,
     }
@@ -319,6 +321,8 @@ def retry_view(original: Operation, new: Operation) -> dict[str, Any]:
         "estimatedCompletion": iso(_eta(new, estimate.high_seconds)),
         "preservedResults": {
             "phasesPreserved": info.get("phasesPreserved", 0),
+            "phasesReused": info.get("phasesReused", []),
+            "phasesRerun": info.get("phasesRerun", []),
             "recordsProcessed": info.get("recordsProcessed", 0),
             "progressSaved": info.get("progressSaved", 0),
         },

@@ -80,6 +80,7 @@ class Attempt:
     ended_at: datetime | None
     outcome: str | None
     error: str | None
+    error_type: str | None
 
     @classmethod
     def from_row(cls, row: Mapping[Any, Any]) -> Attempt:
@@ -129,6 +130,7 @@ class Operation:
     stop_mode: str | None
     cancellation: dict[str, Any] | None
     last_error: str | None
+    last_error_type: str | None
     retry_of: str | None
     retry_number: int
     retry_info: dict[str, Any] | None

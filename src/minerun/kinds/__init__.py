@@ -1,6 +1,13 @@
 """Operation kinds: each declares its phases; the worker runs them in order."""
 
-from minerun.kinds.base import ArtifactSpec, Kind, OperationCancelled, Phase, PhaseContext
+from minerun.kinds.base import (
+    ArtifactSpec,
+    Kind,
+    OperationCancelled,
+    Phase,
+    PhaseContext,
+    PhaseInputError,
+)
 from minerun.kinds.registry import KindRegistry, load_registry
 
 __all__ = [
@@ -10,5 +17,6 @@ __all__ = [
     "OperationCancelled",
     "Phase",
     "PhaseContext",
+    "PhaseInputError",
     "load_registry",
 ]

@@ -6,6 +6,11 @@ parameters, the results of the phases before it, a progress reporter, a cancella
 a directory of its own for files. Completed phases are checkpointed: after a crash or a
 ``resume`` retry, the worker starts again at the first phase that did not complete, with the
 stored results of the others.
+
+A phase whose input cannot be used (an empty selection, a dataset gone) raises
+:class:`PhaseInputError` with a message for the client: the operation fails at once, without
+retries. Any other exception is an internal error: logged with its traceback on the server,
+reported to the client by type only, and retried under the operation's retry policy.
 """
 
 from __future__ import annotations
@@ -14,6 +19,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
+
+# Re-exported: what a phase raises when its input cannot be used.
+from minerun.exceptions import PhaseInputError as PhaseInputError
 
 
 class OperationCancelled(Exception):
@@ -77,11 +85,18 @@ class PhaseContext(Protocol):
 
 PhaseFunction = Callable[[PhaseContext], dict[str, Any]]
 ParameterCheck = Callable[[Mapping[str, Any]], list[dict[str, str]]]
+DatasetCheck = Callable[[Mapping[str, Any], Mapping[str, Any]], list[dict[str, str]]]
 RecordCount = Callable[[Mapping[str, Any], Path], int | None]
 Summarizer = Callable[[Mapping[str, Any]], dict[str, Any]]
 
 
 def _no_errors(_parameters: Mapping[str, Any]) -> list[dict[str, str]]:
+    return []
+
+
+def _no_dataset_errors(
+    _parameters: Mapping[str, Any], _statistics: Mapping[str, Any]
+) -> list[dict[str, str]]:
     return []
 
 
@@ -95,11 +110,18 @@ def _no_summary(_results: Mapping[str, Any]) -> dict[str, Any]:
 
 @dataclass(frozen=True, slots=True)
 class Phase:
-    """One step of a kind. ``weight`` is its expected share of the work, for progress."""
+    """One step of a kind. ``weight`` is its expected share of the work, for progress.
+
+    ``depends_on`` names the parameters the phase's results depend on, as dotted paths
+    (``"timeWindow"``, ``"algorithmSettings.algorithm"``); None (the default) means all of
+    them. A ``resume`` retry reuses a completed phase only when these are unchanged, so a
+    phase that declares nothing is never reused with parameters it did not run with.
+    """
 
     name: str
     run: PhaseFunction
     weight: float = 1.0
+    depends_on: frozenset[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +129,8 @@ class Kind:
     """An operation type: its phases, the resources it asks for and its parameter checks.
 
     ``check_parameters`` returns problems as ``{"field": ..., "reason": ...}``;
+    ``check_dataset`` does the same for what can only be checked against the statistics of
+    the named dataset (``parameters.datasetId``), such as a time window outside its events;
     ``count_records`` tells how many records an operation will process (for estimates), or
     None; ``summarize`` turns the phase results into the results' ``summary`` block.
     """
@@ -116,6 +140,7 @@ class Kind:
     cpu_units: float = 1.0
     memory_gb: float = 1.0
     check_parameters: ParameterCheck = field(default=_no_errors)
+    check_dataset: DatasetCheck = field(default=_no_dataset_errors)
     count_records: RecordCount = field(default=_unknown_count)
     summarize: Summarizer = field(default=_no_summary)
 

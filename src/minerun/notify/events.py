@@ -153,6 +153,7 @@ def percentage(operation: Operation) -> float:
 def snapshot(operation: Operation) -> dict[str, Any]:
     """The operation as an event shows it: identity, status and progress."""
     running = next((p for p in operation.phases if p.status is PhaseStatus.RUNNING), None)
+    failed = operation.status in (OperationStatus.FAILED, OperationStatus.TIMEOUT)
     return {
         "operationId": operation.id,
         "operationType": operation.operation_type,
@@ -172,9 +173,8 @@ def snapshot(operation: Operation) -> dict[str, Any]:
         "dateCreated": iso(operation.created_at),
         "startTime": iso(operation.started_at),
         "endTime": iso(operation.finished_at),
-        "error": operation.last_error
-        if operation.status in (OperationStatus.FAILED, OperationStatus.TIMEOUT)
-        else None,
+        "error": operation.last_error if failed else None,
+        "errorType": operation.last_error_type if failed else None,
     }
 
 

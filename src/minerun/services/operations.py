@@ -19,8 +19,9 @@ from minerun.domain.estimates import (
 )
 from minerun.domain.priority import Priority, queue_key
 from minerun.domain.records import Artifact, Operation, Phase, Scope
+from minerun.domain.resume import PhaseState, ResumePlan, plan_resume
 from minerun.domain.statuses import RETRYABLE, OperationStatus, PhaseStatus
-from minerun.exceptions import Conflict, InvalidInput, NotFound
+from minerun.exceptions import Conflict, InvalidInput, NotFound, UnprocessableContent
 from minerun.kinds.base import Kind
 from minerun.kinds.registry import KindRegistry
 from minerun.services.progress import progress_of
@@ -84,7 +85,8 @@ class OperationService:
         return self._commit(row, phases, [], idempotency, present)
 
     def _check_parameters(self, scope: Scope, kind: Kind, parameters: dict[str, Any]) -> None:
-        """The kind's own checks, then that a named dataset exists in this project."""
+        """The kind's own checks, that a named dataset exists in this project, then the
+        kind's checks against that dataset: what is known to fail is refused now."""
         errors = kind.check_parameters(parameters)
         if errors:
             raise InvalidInput("The parameters are not valid for this operation type.", errors)
@@ -92,12 +94,17 @@ class OperationService:
         if dataset_id is None:
             return
         try:
-            self.database.datasets.get(scope, str(dataset_id))
+            dataset = self.database.datasets.get(scope, str(dataset_id))
         except NotFound:
             raise InvalidInput(
                 f"Dataset {dataset_id} does not exist in this project.",
                 errors=[{"field": "parameters.datasetId", "reason": "no such dataset"}],
             ) from None
+        errors = kind.check_dataset(parameters, dataset.statistics)
+        if errors:
+            raise UnprocessableContent(
+                f"The parameters cannot be used with dataset {dataset_id}.", errors
+            )
 
     def _commit(
         self,
@@ -191,6 +198,7 @@ class OperationService:
             "stop_mode": None,
             "cancellation": None,
             "last_error": None,
+            "last_error_type": None,
             "retry_of": None,
             "retry_number": 0,
             "retry_info": None,
@@ -270,7 +278,8 @@ class OperationService:
             retry_policy=request.retry_policy or original.retry_policy,
         )
         now = datetime.now(UTC)
-        reused = _reusable_phases(original) if request.retry_mode == "resume" else []
+        plan = resume_plan(kind, original, parameters, request.retry_mode == "resume")
+        reused = list(plan.reused)
         estimate = self._estimate(kind, parameters)
         remaining = _remaining_share(kind, len(reused))
         for key in ("lowSeconds", "expectedSeconds", "highSeconds"):
@@ -288,6 +297,8 @@ class OperationService:
             "retryReason": request.retry_reason,
             "resumeFromPhase": _first_unfinished(kind, reused),
             "phasesPreserved": len(reused),
+            "phasesReused": [kind.phases[p].name for p in reused],
+            "phasesRerun": [{"phaseName": r.phase, "reason": r.reason} for r in plan.rerun],
             "recordsProcessed": row["processed_records"],
             "progressSaved": round(100.0 * (1.0 - remaining), 1),
             "retryAttemptDate": now.isoformat(),
@@ -330,14 +341,24 @@ def _phase_row(operation_id: str, position: int, name: str, weight: float) -> di
     }
 
 
-def _reusable_phases(original: Operation) -> list[int]:
-    """Completed phases from the start, up to the first one that is not."""
-    reused = []
-    for phase in original.phases:
-        if phase.status is not PhaseStatus.COMPLETED:
-            break
-        reused.append(phase.position)
-    return reused
+def resume_plan(
+    kind: Kind, original: Operation, parameters: dict[str, Any], resume: bool
+) -> ResumePlan:
+    """Which phases of ``original`` a retry with ``parameters`` reuses (see domain/resume.py)."""
+    ran = {p.position: p for p in original.phases}
+    states = []
+    for position, phase in enumerate(kind.phases):
+        before = ran.get(position)
+        same = before is not None and before.name == phase.name
+        states.append(
+            PhaseState(
+                name=phase.name,
+                depends_on=phase.depends_on,
+                original=before.status.value if same and before else None,
+                kept=same and before is not None and before.results is not None,
+            )
+        )
+    return plan_resume(states, original.parameters, parameters, resume)
 
 
 def _reused_phase_row(operation_id: str, original: Operation, position: int) -> dict[str, Any]:

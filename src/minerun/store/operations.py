@@ -17,6 +17,7 @@ from minerun.exceptions import IdempotencyMismatch, IllegalTransition, NotFound
 from minerun.notify import events as ev
 from minerun.store import outbox
 from minerun.store import tables as t
+from minerun.store.attempts import close_attempt, total_run_seconds
 from minerun.store.engine import reader
 from minerun.store.wakeup import Waker
 
@@ -265,6 +266,8 @@ class OperationStore:
 
         The status change removes the lease, so whatever the worker still tries to write is
         refused; the worker sees the change and stops its process (at once when ``force``).
+        The attempt in progress ends here too (outcome ``cancelled``), and the run time is
+        counted up to now: what the worker does while it stops is not the operation's run.
         """
         with self.engine.begin() as conn:
             row = (
@@ -291,6 +294,7 @@ class OperationStore:
                     cancellation=cancellation,
                     lease_token=None,
                     lease_expires_at=None,
+                    run_seconds=total_run_seconds(conn, operation_id, now),
                 )
             )
             if changed.rowcount != 1:
@@ -298,6 +302,7 @@ class OperationStore:
                     f"Operation {operation_id} finished before it could be cancelled."
                 )
             finish_phases(conn, operation_id, PhaseStatus.CANCELLED, now)
+            close_attempt(conn, operation_id, now, "cancelled")
             outbox.emit(conn, operation_id, ev.CANCELLED, {"cancellation": cancellation}, now)
             self.waker.announce_stop(conn)
         self.waker.wake()

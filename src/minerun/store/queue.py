@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, insert, select, update
 
+from minerun.domain.failures import TIMED_OUT, Failure
 from minerun.domain.records import Operation, Scope
 from minerun.domain.statuses import OperationStatus, PhaseStatus, sources_of
 from minerun.exceptions import LeaseLost
@@ -24,6 +25,7 @@ from minerun.store.attempts import close_attempt, reset_running_phase, total_run
 from minerun.store.engine import is_sqlite, reader
 from minerun.store.operations import OperationStore, finish_phases
 from minerun.store.outbox import ProgressEvents, emit, emit_phase_completed
+from minerun.store.rescue import end_timed_out, rescue, settle_failure
 from minerun.store.wakeup import Waker
 
 o = t.operations.c
@@ -150,27 +152,19 @@ class QueueStore:
             ).all()
         return {r[0]: LeaseState(OperationStatus(r[1]), r[2], r[3]) for r in rows}
 
-    def rescue_expired(self, now: datetime) -> list[str]:
-        """Queue again the running operations whose worker stopped renewing its lease."""
+    def rescue_expired(self, now: datetime, max_crashes: int) -> list[str]:
+        """Take back the running operations whose worker stopped renewing its lease.
+
+        Each goes back to the queue, to be resumed at its first unfinished phase, unless it
+        has now crashed its worker ``max_crashes`` times: then it ends Failed (crash-loop).
+        Returns the ids taken back.
+        """
+        pick = select(o.id).where(o.status == OperationStatus.RUNNING, o.lease_expires_at < now)
+        if not self._sqlite:
+            pick = pick.with_for_update(skip_locked=True)
         with self.engine.begin() as conn:
-            rows = conn.execute(
-                update(t.operations)
-                .where(o.status == OperationStatus.RUNNING, o.lease_expires_at < now)
-                .values(
-                    status=OperationStatus.INITIATED,
-                    lease_token=None,
-                    lease_owner=None,
-                    lease_expires_at=None,
-                    run_after=now,
-                )
-                .returning(o.id)
-            ).all()
-            ids = [r[0] for r in rows]
-            for operation_id in ids:
-                reset_running_phase(conn, operation_id)
-                close_attempt(
-                    conn, operation_id, now, "lease-expired", "the worker stopped renewing"
-                )
+            expired = [r[0] for r in conn.execute(pick).all()]
+            ids = [i for i in expired if rescue(conn, i, now, max_crashes)]
             if ids:
                 self.waker.announce(conn)
         return ids
@@ -187,15 +181,14 @@ class QueueStore:
                     lease_token=None,
                     lease_expires_at=None,
                     stop_mode="force",
-                    last_error="The operation did not finish before its timeout.",
+                    last_error=TIMED_OUT.message,
+                    last_error_type=TIMED_OUT.type,
                 )
                 .returning(o.id)
             ).all()
             ids = [r[0] for r in rows]
             for operation_id in ids:
-                finish_phases(conn, operation_id, PhaseStatus.CANCELLED, now)
-                close_attempt(conn, operation_id, now, "timeout", "timed out")
-                emit(conn, operation_id, ev.TIMEOUT, now=now)
+                end_timed_out(conn, operation_id, now)
             if ids:
                 self.waker.announce_stop(conn)
         return ids
@@ -308,33 +301,27 @@ class QueueStore:
                     **_usage_values(usage),
                 },
             )
-            close_attempt(conn, lease.operation_id, now, "completed", None)
+            close_attempt(conn, lease.operation_id, now, "completed")
             emit(conn, lease.operation_id, ev.COMPLETED, {"outcome": outcome}, now)
 
-    def fail(self, lease: Lease, now: datetime, error: str, retry_at: datetime | None) -> None:
-        """Record a failed attempt; queue it again at ``retry_at`` or end it as Failed."""
+    def fail(
+        self, lease: Lease, now: datetime, failure: Failure, max_crashes: int
+    ) -> datetime | None:
+        """Record a failed attempt; queue the operation again or end it as Failed.
+
+        Whether another attempt follows is decided here, on the state at write time
+        (:func:`minerun.domain.failures.judge`); returns when it runs, or None when it ended.
+        """
         with self.engine.begin() as conn:
-            values: dict[str, Any] = {
-                "failures": o.failures + 1,
-                "last_error": error,
-                "lease_token": None,
-                "lease_expires_at": None,
-                "run_seconds": total_run_seconds(conn, lease.operation_id, now),
-            }
-            if retry_at is None:
-                values.update(status=OperationStatus.FAILED, finished_at=now, current_phase=None)
-            else:
-                values.update(status=OperationStatus.INITIATED, run_after=retry_at)
+            verdict, values = settle_failure(conn, lease.operation_id, failure, max_crashes, now)
             self._fence(conn, lease, values)
-            if retry_at is None:
+            if verdict.retry_at is None:
                 finish_phases(conn, lease.operation_id, PhaseStatus.FAILED, now)
-            else:
-                reset_running_phase(conn, lease.operation_id, error)
-            close_attempt(conn, lease.operation_id, now, "failed", error)
-            if retry_at is not None:
-                self.waker.announce(conn)
-            else:
                 emit(conn, lease.operation_id, ev.FAILED, now=now)
+            else:
+                reset_running_phase(conn, lease.operation_id, failure.message)
+                self.waker.announce(conn)
+        return verdict.retry_at
 
     def hand_back(self, lease: Lease, now: datetime) -> None:
         """Give the lease back (draining): another worker resumes at the first unfinished phase."""
@@ -352,7 +339,7 @@ class QueueStore:
                 },
             )
             reset_running_phase(conn, lease.operation_id)
-            close_attempt(conn, lease.operation_id, now, "handed-back", None)
+            close_attempt(conn, lease.operation_id, now, "handed-back")
             self.waker.announce(conn)
         self.waker.wake()
 
@@ -368,12 +355,13 @@ class QueueStore:
                     "lease_token": None,
                     "lease_expires_at": None,
                     "stop_mode": "force",
-                    "last_error": "The operation did not finish before its timeout.",
+                    "last_error": TIMED_OUT.message,
+                    "last_error_type": TIMED_OUT.type,
                     "run_seconds": total_run_seconds(conn, lease.operation_id, now),
                 },
             )
             finish_phases(conn, lease.operation_id, PhaseStatus.CANCELLED, now)
-            close_attempt(conn, lease.operation_id, now, "timeout", "timed out")
+            close_attempt(conn, lease.operation_id, now, "timeout", TIMED_OUT)
             emit(conn, lease.operation_id, ev.TIMEOUT, now=now)
 
     def record_usage(self, operation_id: str, usage: Usage) -> None:

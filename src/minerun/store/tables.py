@@ -101,6 +101,7 @@ operations = Table(
     Column("stop_mode", String(12), nullable=True),
     Column("cancellation", JSON, nullable=True),
     Column("last_error", Text, nullable=True),
+    Column("last_error_type", String(20), nullable=True),
     Column("retry_of", Id, nullable=True),
     Column("retry_number", Integer, nullable=False, default=0),
     Column("retry_info", JSON, nullable=True),
@@ -161,6 +162,7 @@ attempts = Table(
     Column("ended_at", UtcDateTime(), nullable=True),
     Column("outcome", String(20), nullable=True),
     Column("error", Text, nullable=True),
+    Column("error_type", String(20), nullable=True),
 )
 
 idempotency_keys = Table(

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import time
-import traceback
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -13,11 +13,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from minerun.domain.failures import Failure, FailureType
 from minerun.domain.statuses import PhaseStatus
-from minerun.exceptions import LeaseLost
+from minerun.exceptions import InvalidInput, LeaseLost
 from minerun.kinds.base import ArtifactSpec, Kind, OperationCancelled
 from minerun.store.queue import Lease, QueueStore
 from minerun.worker.resources import ProcessSampler, socket_bytes
+
+log = logging.getLogger(__name__)
 
 PROGRESS_INTERVAL = 0.25
 
@@ -73,12 +76,22 @@ class RunningPhase:
         self.artifacts.append(artifact)
 
 
+# Outcomes of a run that are failures, and their type.
+FAILURES = {"failed": FailureType.PHASE_ERROR, "invalid": FailureType.INVALID_INPUT}
+
+
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """How a run ended: completed, failed (with the error), stopped, or lost (lease gone)."""
+    """How a run ended: completed, failed or invalid (with a message fit for clients),
+    stopped, or lost (lease gone)."""
 
     kind: str
     error: str | None = None
+
+    @property
+    def failure(self) -> Failure | None:
+        kind = FAILURES.get(self.kind)
+        return None if kind is None else Failure(kind, self.error or "unknown error")
 
 
 def run_operation(
@@ -97,10 +110,12 @@ def run_operation(
     meter = ProcessSampler(os.getpid(), operation_dir(artifacts_dir, operation.id))
     scratch = operation_dir(artifacts_dir, operation.id) / "scratch"
     scratch.mkdir(parents=True, exist_ok=True)
+    phase_name = None
     try:
         for phase in operation.phases:
             if phase.status is PhaseStatus.COMPLETED:
                 continue
+            phase_name = phase.name
             workdir = _fresh_workdir(artifacts_dir, operation.id, phase.position)
             context = RunningPhase(
                 queue=queue,
@@ -131,10 +146,28 @@ def run_operation(
         return Outcome("stopped")
     except LeaseLost:
         return Outcome("lost")
+    except InvalidInput as error:  # the input cannot be used: said to the client, not retried
+        return Outcome("invalid", f"Phase {phase_name!r}: {error.message}")
     except Exception as error:  # a kind's bug must fail the operation, not the worker
-        detail = "".join(traceback.format_exception_only(error)).strip()
-        return Outcome("failed", f"{detail}\n{traceback.format_exc(limit=5)}")
+        return Outcome("failed", _internal_error(lease, phase_name, error))
     return Outcome("completed")
+
+
+def _internal_error(lease: Lease, phase_name: str | None, error: Exception) -> str:
+    """Log the traceback on the server; tell the client the phase, the error class and where
+    to look, never the traceback or the message, which may name server paths."""
+    reference = f"err-{uuid.uuid4().hex[:12]}"
+    log.error(
+        "operation %s, phase %r failed (%s)",
+        lease.operation_id,
+        phase_name,
+        reference,
+        exc_info=error,
+    )
+    return (
+        f"Phase {phase_name!r} failed with an internal error ({type(error).__name__}); "
+        f"the server log has the details under {reference}."
+    )
 
 
 def _fresh_workdir(artifacts_dir: Path, operation_id: str, position: int) -> Path:

@@ -14,20 +14,20 @@ import queue
 import threading
 import time
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from multiprocessing.synchronize import Event as ProcessEvent
 from typing import Any
 
 from minerun.config import Settings
-from minerun.domain.retry import RetryPolicy
+from minerun.domain.failures import Failure, FailureType
 from minerun.domain.statuses import TERMINAL, OperationStatus
 from minerun.exceptions import LeaseLost
 from minerun.store.database import Database
 from minerun.store.queue import Lease, LeaseState, Usage
 from minerun.worker.resources import ProcessSampler
-from minerun.worker.runner import operation_dir
+from minerun.worker.runner import Outcome, operation_dir
 from minerun.worker.slot import slot_main
 
 log = logging.getLogger(__name__)
@@ -145,8 +145,9 @@ class Supervisor:
         lease = slot.lease
         if lease is None:
             return
-        if outcome == "failed":
-            self._fail(lease, error or "unknown error")
+        failure = Outcome(outcome, error).failure
+        if failure is not None:
+            self._fail(lease, failure)
         elif outcome == "stopped" and slot.stop_reason == "drain":
             self._hand_back(lease)
         if slot.sampler is not None:
@@ -169,7 +170,8 @@ class Supervisor:
         slot.killed = True
         if slot.lease is not None:
             code = slot.process.exitcode
-            self._fail(slot.lease, f"The process running the operation died (exit code {code}).")
+            message = f"The process running the operation died (exit code {code})."
+            self._fail(slot.lease, Failure(FailureType.PROCESS_DIED, message))
 
     def _release(self, slot: Slot) -> None:
         slot.lease, slot.sampler, slot.usage = None, None, None
@@ -258,15 +260,9 @@ class Supervisor:
 
     # -- settling ---------------------------------------------------------------------------
 
-    def _fail(self, lease: Lease, error: str) -> None:
-        operation = self.database.operations.get(None, lease.operation_id, details=False)
-        policy = RetryPolicy.from_json(operation.retry_policy)
-        failures = operation.failures + 1
-        retry_at = None
-        if policy.allows_retry(failures):
-            retry_at = _now() + timedelta(seconds=policy.delay(failures))
+    def _fail(self, lease: Lease, failure: Failure) -> None:
         try:
-            self.database.queue.fail(lease, _now(), error, retry_at)
+            self.database.queue.fail(lease, _now(), failure, self.settings.max_crashes)
         except LeaseLost:
             log.info(
                 "operation %s changed hands before its failure was recorded", lease.operation_id
@@ -293,7 +289,7 @@ class Supervisor:
         usage = {s.lease.operation_id: s.usage for s in self.slots if s.lease and s.usage}
         if held:
             self.database.queue.renew(held, now, self.settings.lease_seconds, usage)
-        rescued = self.database.queue.rescue_expired(now)
+        rescued = self.database.queue.rescue_expired(now, self.settings.max_crashes)
         if rescued:
             log.warning("took over operations of stopped workers: %s", rescued)
         self.database.queue.sweep_timeouts(now)

@@ -19,7 +19,7 @@ import polars as pl
 
 from minerun.kinds.base import Kind, Phase
 from minerun.kinds.process_mining import discovery_phase, loading, ml_phase, report_phase
-from minerun.kinds.process_mining.parameters import check
+from minerun.kinds.process_mining.parameters import check, check_dataset
 from minerun.services.datasets import dataset_path
 
 NAME = "ProcessMiningAnalysis"
@@ -74,17 +74,36 @@ def _confidence(
     return round(sum(parts.values()) / len(parts), 1), parts
 
 
+# The parameters each phase reads (see AnalysisParameters): a ``resume`` retry reuses a
+# phase only when these are unchanged. Every phase reads the log, hence the dataset and the
+# window; ``resourceAllocation`` changes where and how fast it runs, never what it finds.
+_LOG = frozenset({"datasetId", "timeWindow"})
+_DISCOVERY = _LOG | {
+    "algorithmSettings.algorithm",
+    "algorithmSettings.noiseThreshold",
+    "algorithmSettings.dependencyThreshold",
+    "algorithmSettings.performanceOptimization",
+}
+_ML = _LOG | {
+    "analysisType",
+    "algorithmSettings.useAdvancedML",
+    "algorithmSettings.enableAnomalyDetection",
+    "outputOptions.exportFormats",
+}
+_REPORT = _LOG | {"outputOptions"}
+
 KIND = Kind(
     name=NAME,
     phases=(
-        Phase("Data Loading & Validation", loading.run, weight=1.0),
-        Phase("Process Discovery", discovery_phase.run, weight=3.0),
-        Phase("Machine Learning Analysis", ml_phase.run, weight=3.0),
-        Phase("Report Generation", report_phase.run, weight=2.0),
+        Phase("Data Loading & Validation", loading.run, weight=1.0, depends_on=_LOG),
+        Phase("Process Discovery", discovery_phase.run, weight=3.0, depends_on=_DISCOVERY),
+        Phase("Machine Learning Analysis", ml_phase.run, weight=3.0, depends_on=_ML),
+        Phase("Report Generation", report_phase.run, weight=2.0, depends_on=_REPORT),
     ),
     cpu_units=2,
     memory_gb=4,
     check_parameters=check,
+    check_dataset=check_dataset,
     count_records=count_records,
     summarize=summarize,
 )

@@ -23,7 +23,7 @@ from minerun.analysis.models import (
 )
 from minerun.analysis.performance import Performance, analyze_performance
 from minerun.domain.humanize import hours_text
-from minerun.kinds.base import ArtifactSpec, PhaseContext
+from minerun.kinds.base import ArtifactSpec, PhaseContext, PhaseInputError
 from minerun.kinds.process_mining import memo
 from minerun.kinds.process_mining.loading import load_log
 from minerun.kinds.process_mining.parameters import AnalysisParameters, parse
@@ -37,7 +37,7 @@ def run(ctx: PhaseContext) -> dict[str, Any]:
     params = parse(ctx.parameters)
     frame = load_log(ctx, params)
     if frame.height == 0:
-        raise ValueError("the time window contains no events of the dataset")
+        raise PhaseInputError("the dataset contains no events")
     step = _Stepper(ctx, frame.height)
     step(f"Mining a process model ({params.algorithm} miner) and building the DFG")
     # The miner and the replay run in Python; the DFG and the time measures run in Polars,

@@ -9,23 +9,33 @@ import polars as pl
 
 from minerun.analysis.columns import CASE
 from minerun.analysis.validation import REPORTED_ONLY, filter_time_window
-from minerun.kinds.base import PhaseContext
+from minerun.kinds.base import PhaseContext, PhaseInputError
 from minerun.kinds.process_mining.parameters import AnalysisParameters, parse
 from minerun.services.datasets import dataset_path, sidecar_path
 
 
-class DatasetGone(Exception):
+class DatasetGone(PhaseInputError):
     """The dataset the operation names no longer exists."""
 
 
 def load_log(ctx: PhaseContext, params: AnalysisParameters) -> pl.DataFrame:
-    """The dataset's clean log, cut to the time window when one is given."""
+    """The dataset's clean log, cut to the time window when one is given.
+
+    A window that keeps no case is the request's mistake, not a passing failure: it raises
+    :class:`PhaseInputError`, which ends the operation without retries.
+    """
     path = dataset_path(ctx.data_dir, params.dataset_id)
     if not path.exists():
         raise DatasetGone(f"dataset {params.dataset_id} no longer exists")
     frame = pl.read_parquet(path)
     if params.start_date or params.end_date:
         frame = filter_time_window(frame, params.start_date, params.end_date)
+        if frame.height == 0:
+            raise PhaseInputError(
+                f"the time window {params.start_date or '…'} to {params.end_date or '…'} "
+                f"contains no case of dataset {params.dataset_id} (a case is in the window "
+                f"when its first event is)"
+            )
     return frame
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 ANALYSIS_TYPES = ("comprehensive", "discovery")
@@ -81,6 +81,29 @@ def check(parameters: Mapping[str, Any]) -> list[dict[str, str]]:
     _time_window(errors, parameters.get("timeWindow"))
     _algorithm(errors, parameters.get("algorithmSettings"))
     _outputs(errors, parameters.get("outputOptions"))
+    return errors
+
+
+def check_dataset(
+    parameters: Mapping[str, Any], statistics: Mapping[str, Any]
+) -> list[dict[str, str]]:
+    """A time window that no case of the dataset can start in (checked parameters only).
+
+    A case is in the window when its first event is (see ``filter_time_window``); every first
+    event lies in the dataset's time range, so a window wholly before or after it is empty.
+    """
+    errors = _Errors()
+    window = parameters.get("timeWindow") or {}
+    span = statistics.get("timeRange") or {}
+    if not span.get("start") or not span.get("end"):
+        return errors
+    first, last = (datetime.fromisoformat(span[k]).astimezone(UTC).date() for k in ("start", "end"))
+    start, end = _date(window.get("startDate")), _date(window.get("endDate"))
+    if (start is not None and start > last) or (end is not None and end < first):
+        errors.add(
+            "timeWindow",
+            f"contains no event of the dataset, whose events run from {first} to {last}",
+        )
     return errors
 
 
