@@ -45,6 +45,9 @@ class Settings(BaseSettings):
         "minerun.kinds.builtin", description="Comma-separated modules that register kinds."
     )
     max_upload_bytes: int = Field(2 * 1024**3, gt=0)
+    max_json_bytes: int = Field(
+        1024**2, gt=0, description="Largest JSON request body; larger ones answer 413."
+    )
     webhook_allow_private: bool = Field(
         False, description="Allow webhooks to private and loopback addresses (never metadata)."
     )

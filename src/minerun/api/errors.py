@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from minerun.api import paths
 from minerun.exceptions import (
     Conflict,
     IdempotencyConflict,
@@ -49,7 +50,14 @@ _TITLES = {
 }
 
 
-def problem(status: int, detail: str, kind: str, request: Request, **extra: Any) -> JSONResponse:
+def problem(
+    status: int,
+    detail: str,
+    kind: str,
+    request: Request,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
     body = {
         "type": f"https://minerun.dev/problems/{kind}",
         "title": _TITLES.get(status, "Error"),
@@ -58,7 +66,9 @@ def problem(status: int, detail: str, kind: str, request: Request, **extra: Any)
         "instance": request.url.path,
         **extra,
     }
-    headers = {"WWW-Authenticate": 'Bearer realm="minerun"'} if status == 401 else None
+    headers = dict(headers or {})
+    if status == 401:
+        headers["WWW-Authenticate"] = 'Bearer realm="minerun"'
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
@@ -67,9 +77,18 @@ def _field(location: tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
+def _error(error: dict[str, Any]) -> dict[str, str]:
+    if error.get("type") == "json_invalid":
+        # FastAPI puts the offset where a field name belongs; the body is the field.
+        position = error["loc"][-1]
+        cause = (error.get("ctx") or {}).get("error", "not JSON")
+        return {"field": "body", "reason": f"invalid JSON at character {position}: {cause}"}
+    return {"field": _field(tuple(error["loc"])), "reason": error["msg"]}
+
+
 def _validation(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    errors = [{"field": _field(tuple(e["loc"])), "reason": e["msg"]} for e in exc.errors()]
+    errors = [_error(e) for e in exc.errors()]
     return problem(400, "The request is not valid.", "invalid-request", request, errors=errors)
 
 
@@ -91,7 +110,16 @@ def _domain(request: Request, exc: Exception) -> JSONResponse:
 
 def _http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    return problem(exc.status_code, str(exc.detail), "http-error", request)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = ", ".join(_allowed(request)) or headers.get("Allow", "")
+    return problem(exc.status_code, str(exc.detail), "http-error", request, headers=headers)
+
+
+def _allowed(request: Request) -> list[str]:
+    """Every method some endpoint takes at this path (Starlette names only one route's)."""
+    found = paths.matches(request.app, request.url.path)
+    return sorted(set().union(*(m.methods for m in found))) if found else []
 
 
 def _unexpected(request: Request, exc: Exception) -> JSONResponse:

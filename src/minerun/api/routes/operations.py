@@ -16,7 +16,7 @@ from minerun.api import links
 from minerun.api.auth import authorize
 from minerun.api.deps import LinksDep, PrincipalDep, ServiceDep, SettingsDep, WebhooksDep
 from minerun.api.results import build_zip, results_view
-from minerun.api.schemas import CancelBody, RetryBody, StartOperationBody, dump
+from minerun.api.schemas import CancelBody, RetryBody, StartOperationBody, UtcMoment, dump
 from minerun.api.views import cancel_view, list_item, retry_view, start_view, status_view
 from minerun.domain.priority import Priority
 from minerun.domain.records import Scope
@@ -53,6 +53,7 @@ def start_operation(
         timeout=body.timeout,
         retry_policy=dump(body.retry_policy),
     )
+    webhooks.check_callbacks(request.callbacks)
     key = None
     if idempotency_key:
         fingerprint = _fingerprint(body.model_dump(mode="json", by_alias=True))
@@ -98,8 +99,8 @@ def list_operations(
     status: OperationStatus | None = None,
     operation_type: Annotated[str | None, Query(alias="operationType", max_length=100)] = None,
     priority: Priority | None = None,
-    date_from: Annotated[datetime | None, Query(alias="dateFrom")] = None,
-    date_to: Annotated[datetime | None, Query(alias="dateTo")] = None,
+    date_from: Annotated[UtcMoment | None, Query(alias="dateFrom")] = None,
+    date_to: Annotated[UtcMoment | None, Query(alias="dateTo")] = None,
     include_details: Annotated[bool, Query(alias="includeDetails")] = False,
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
     page_size: Annotated[int, Query(alias="pageSize", ge=1, le=100)] = 20,
