@@ -290,3 +290,19 @@ def test_invalid_json_names_the_body_and_the_position(api: Api) -> None:
     [error] = problem(answer, 400)["errors"]
     assert error["field"] == "body"
     assert error["reason"].startswith("invalid JSON at character 26")
+
+
+def test_a_download_link_with_a_non_ascii_signature_is_refused(api: Api) -> None:
+    url = f"{api.base}/operation/op-1/artifacts/art-1?expires=99999999999&signature=%C3%A9"
+    problem(api.client.get(url), 401)
+
+
+def test_a_patch_cannot_erase_what_a_subscription_needs(api: Api) -> None:
+    body = {"webhookUrl": "https://h.invalid/", "events": ["operation.completed"]}
+    created = post(api, "/webhooks", body).json()
+    url = f"{api.base}/webhooks/{created['webhookId']}"
+    for name in ("webhookUrl", "webhookName", "events", "status"):
+        answer = api.client.patch(url, json={name: None}, headers=api.headers)
+        assert name in fields(problem(answer, 400))
+    cleared = api.client.patch(url, json={"headers": None}, headers=api.headers)
+    assert cleared.status_code == 200 and cleared.json()["headers"] == {}

@@ -69,6 +69,8 @@ def create_app(settings: Settings, embedded_worker: bool = False) -> FastAPI:
     app.include_router(webhooks.router)
     app.include_router(operations.router)
     app.include_router(datasets.router)
+    generate = app.openapi
+    app.openapi = lambda: app.openapi_schema or errors.document(generate())  # type: ignore[method-assign]
     return app
 
 

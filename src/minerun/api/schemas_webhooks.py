@@ -81,3 +81,11 @@ class UpdateWebhookBody(Strict):
     rotate_secret: Flag = False
 
     _headers = field_validator("headers")(_check_headers)
+
+    @field_validator("webhook_url", "webhook_name", "events", "status", mode="before")
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        # Leaving a field out keeps it; null would erase a value the subscription needs.
+        if value is None:
+            raise ValueError("may be left out but not null")
+        return value

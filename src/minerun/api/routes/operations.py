@@ -164,7 +164,11 @@ def cancel_operation(
     return cancel_view(op, links_)
 
 
-@router.get("/operation/{operationId}/results", response_model=None)
+@router.get(
+    "/operation/{operationId}/results",
+    response_model=None,
+    responses={200: {"content": {"application/json": {}, "application/zip": {}}}},
+)
 def get_results(
     operation_id: OperationId,
     principal: PrincipalDep,
@@ -197,7 +201,11 @@ def get_results(
     )
 
 
-@router.get("/operation/{operationId}/artifacts/{artifactId}", response_model=None)
+@router.get(
+    "/operation/{operationId}/artifacts/{artifactId}",
+    response_model=None,
+    responses={200: {"content": {"*/*": {}}, "description": "The artifact's file."}},
+)
 def download_artifact(
     request: Request,
     settings: SettingsDep,

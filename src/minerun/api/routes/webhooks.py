@@ -83,12 +83,13 @@ def update_webhook(
         "webhook_url": "url",
         "webhook_name": "name",
         "events": "events",
-        "headers": "headers",
         "status": "status",
     }
     fields: dict[str, Any] = {
         column: getattr(body, name) for name, column in names.items() if name in given
     }
+    if "headers" in given:
+        fields["headers"] = body.headers or {}
     if "filters" in given:
         fields["filters"] = dump(body.filters) or {}
     if "retry_policy" in given:
