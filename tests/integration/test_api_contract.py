@@ -9,6 +9,7 @@ one. No answer may be a 5xx, and every answer must conform to what the document 
 from __future__ import annotations
 
 import hashlib
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -36,12 +37,34 @@ CHECKS = [
     content_type_conformance,
     response_schema_conformance,
 ]
-EXAMPLES = 12
+EXAMPLES = 10
 LOG = b"""case,activity,time
 1,a,2024-01-01T00:00:00
 1,b,2024-01-01T01:00:00
 2,a,2024-01-02T00:00:00
 """
+
+
+def _artifact(api: Api, operation_id: str) -> dict[str, Any]:
+    """A file the first phase produced, stored where a worker stores it."""
+    settings = api.client.app.state.settings  # type: ignore[attr-defined]
+    relative = f"{operation_id}/load.json"
+    path = settings.artifacts_dir / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text('{"phase": "Load"}')
+    return {
+        "id": f"art-{uuid.uuid4()}",
+        "operation_id": operation_id,
+        "phase_position": 0,
+        "name": "Load output",
+        "type": "Dataset",
+        "format": "JSON",
+        "media_type": "application/json",
+        "path": relative,
+        "size_bytes": path.stat().st_size,
+        "description": "phase output",
+        "created_at": datetime.now(UTC),
+    }
 
 
 @dataclass
@@ -77,6 +100,7 @@ def _seed(api: Api) -> dict[str, list[str]]:
         headers=headers,
     )
     assert hook.status_code == 201, hook.text
+    failed_results = client.get(f"{api.base}/operation/{failed}/results", headers=headers).json()
     results = client.get(
         f"{api.base}/operation/{finished}/results?format=detailed", headers=headers
     )
@@ -99,7 +123,8 @@ def _run_to_the_end(api: Api, fail: bool) -> str:
     assert lease is not None and lease.operation_id == operation_id
     queue.start_phase(lease, 0, datetime.now(UTC))
     queue.progress(lease, 0, 2, 2, "loading", 2, 0)
-    queue.complete_phase(lease, 0, {"records": 2}, [], datetime.now(UTC), 2, 2)
+    artifact = _artifact(api, operation_id)
+    queue.complete_phase(lease, 0, {"records": 2}, [artifact], datetime.now(UTC), 2, 2)
     if fail:
         queue.fail(lease, datetime.now(UTC), "RuntimeError: phase failed", None)
     else:
