@@ -36,7 +36,7 @@ _STATUS: list[tuple[type[MinerunError], int, str]] = [
     (Conflict, 409, "conflict"),
     (Unauthorized, 401, "unauthorized"),
 ]
-_RESERVED = {"type", "title", "status", "detail", "instance", "errors"}
+_RESERVED = {"type", "title", "status", "detail", "instance", "errors", "headers"}
 _TITLES = {
     400: "Bad Request",
     401: "Unauthorized",
