@@ -23,6 +23,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.generation.modes import GenerationMode
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
+    negative_data_rejection,
     response_schema_conformance,
     status_code_conformance,
 )
@@ -36,6 +37,7 @@ CHECKS = [
     status_code_conformance,
     content_type_conformance,
     response_schema_conformance,
+    negative_data_rejection,
 ]
 EXAMPLES = 10
 LOG = b"""case,activity,time
@@ -100,11 +102,14 @@ def _seed(api: Api) -> dict[str, list[str]]:
         headers=headers,
     )
     assert hook.status_code == 201, hook.text
-    failed_results = client.get(f"{api.base}/operation/{failed}/results", headers=headers).json()
-    results = client.get(
-        f"{api.base}/operation/{finished}/results?format=detailed", headers=headers
-    )
-    artifacts = [a["artifactId"] for a in results.json().get("artifacts", []) if "artifactId" in a]
+    artifacts = [
+        artifact["artifactId"]
+        for operation_id in (finished, failed)
+        for artifact in client.get(f"{api.base}/operation/{operation_id}/results", headers=headers)
+        .json()
+        .get("artifacts", [])
+    ]
+    assert len(artifacts) == 2, "each run seeds one file"
     return {
         "tenantId": [api.scope.tenant_id],
         "projectId": [api.scope.project_id],
