@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     max_decompressed_bytes: int = Field(
         512 * 1024**2, gt=0, description="Largest CSV or XES content of an upload, decompressed."
     )
+    max_json_bytes: int = Field(
+        1024**2, gt=0, description="Largest JSON request body; larger ones answer 413."
+    )
     webhook_allow_private: bool = Field(
         False, description="Allow webhooks to private and loopback addresses (never metadata)."
     )

@@ -340,3 +340,42 @@ def test_slack_through_a_local_stand_in_and_unconfigured_channels_are_skipped(
     statuses = {r["target_kind"]: (r["status"], r["last_error"]) for r in event_rows(database)}
     assert statuses["slack"] == ("delivered", None)
     assert statuses["email"] == ("skipped", "e-mail is not configured (MINERUN_SMTP_HOST/FROM)")
+
+
+def test_an_unsafe_callback_fails_at_once_is_counted_and_blocks_nothing(
+    settings: Settings, database: Database
+) -> None:
+    # Stored as an older release accepted it, before callbacks were checked at submission.
+    unsafe = "http://127.0.0.1:9/hook"
+    request = StartRequest(
+        operation_type="Steps",
+        operation_name="callbacks",
+        operation_description=None,
+        priority=Priority.NORMAL,
+        parameters={"records": 4},
+        callbacks={"onProgress": unsafe, "onCompletion": unsafe},
+        notifications=None,
+        timeout=3600,
+        retry_policy=None,
+    )
+    started = service(settings, database).start(SCOPE, request, "t", None, lambda op: ({}, ""))
+    assert started.operation is not None
+    lease = database.queue.claim("w", datetime.now(UTC), 30)
+    assert lease is not None
+    for position in range(3):
+        database.queue.start_phase(lease, position, datetime.now(UTC))
+        database.queue.progress(lease, position, 4, 4, "x", position * 4 + 4, 0)
+        database.queue.complete_phase(lease, position, {}, [], datetime.now(UTC), 4, 4)
+    database.queue.complete(lease, datetime.now(UTC), None, NO_USAGE)
+    deliverer = Deliverer(settings, database.engine)  # webhook_allow_private is False
+    try:
+        drain(deliverer, database, settled(database))
+    finally:
+        deliverer.close()
+    callbacks = [r for r in event_rows(database) if r["target_kind"] == "callback"]
+    assert {r["event_type"] for r in callbacks} >= {"operation.progress", "operation.completed"}
+    assert all(r["status"] == "failed" and r["attempts"] == 1 for r in callbacks)
+    assert all("loopback" in r["last_error"] for r in callbacks)
+    assert len(attempts(database)) == len(callbacks)
+    notices = WebhookStore(database.engine).notices([started.operation.id])
+    assert notices[started.operation.id].failed == len(callbacks)

@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from minerun.api import errors
+from minerun.api.guard import RequestGuard
 from minerun.api.routes import datasets, health, operations, webhooks
 from minerun.config import Settings, load_settings
 from minerun.kinds.registry import load_registry
@@ -63,10 +64,13 @@ def create_app(settings: Settings, embedded_worker: bool = False) -> FastAPI:
         lifespan=lifespan,
     )
     errors.install(app)
+    app.add_middleware(RequestGuard, max_json_bytes=settings.max_json_bytes)
     app.include_router(health.router)
     app.include_router(webhooks.router)
     app.include_router(operations.router)
     app.include_router(datasets.router)
+    generate = app.openapi
+    app.openapi = lambda: app.openapi_schema or errors.document(generate())  # type: ignore[method-assign]
     return app
 
 

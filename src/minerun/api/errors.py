@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from minerun.api import paths
 from minerun.exceptions import (
     Conflict,
     IdempotencyConflict,
@@ -35,7 +36,7 @@ _STATUS: list[tuple[type[MinerunError], int, str]] = [
     (Conflict, 409, "conflict"),
     (Unauthorized, 401, "unauthorized"),
 ]
-_RESERVED = {"type", "title", "status", "detail", "instance", "errors"}
+_RESERVED = {"type", "title", "status", "detail", "instance", "errors", "headers"}
 _TITLES = {
     400: "Bad Request",
     401: "Unauthorized",
@@ -49,7 +50,14 @@ _TITLES = {
 }
 
 
-def problem(status: int, detail: str, kind: str, request: Request, **extra: Any) -> JSONResponse:
+def problem(
+    status: int,
+    detail: str,
+    kind: str,
+    request: Request,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
     body = {
         "type": f"https://minerun.dev/problems/{kind}",
         "title": _TITLES.get(status, "Error"),
@@ -58,7 +66,9 @@ def problem(status: int, detail: str, kind: str, request: Request, **extra: Any)
         "instance": request.url.path,
         **extra,
     }
-    headers = {"WWW-Authenticate": 'Bearer realm="minerun"'} if status == 401 else None
+    headers = dict(headers or {})
+    if status == 401:
+        headers["WWW-Authenticate"] = 'Bearer realm="minerun"'
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
@@ -67,9 +77,18 @@ def _field(location: tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
+def _error(error: dict[str, Any]) -> dict[str, str]:
+    if error.get("type") == "json_invalid":
+        # FastAPI puts the offset where a field name belongs; the body is the field.
+        position = error["loc"][-1]
+        cause = (error.get("ctx") or {}).get("error", "not JSON")
+        return {"field": "body", "reason": f"invalid JSON at character {position}: {cause}"}
+    return {"field": _field(tuple(error["loc"])), "reason": error["msg"]}
+
+
 def _validation(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    errors = [{"field": _field(tuple(e["loc"])), "reason": e["msg"]} for e in exc.errors()]
+    errors = [_error(e) for e in exc.errors()]
     return problem(400, "The request is not valid.", "invalid-request", request, errors=errors)
 
 
@@ -91,12 +110,61 @@ def _domain(request: Request, exc: Exception) -> JSONResponse:
 
 def _http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    return problem(exc.status_code, str(exc.detail), "http-error", request)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = ", ".join(_allowed(request)) or headers.get("Allow", "")
+    return problem(exc.status_code, str(exc.detail), "http-error", request, headers=headers)
+
+
+def _allowed(request: Request) -> list[str]:
+    """Every method some endpoint takes at this path (Starlette names only one route's)."""
+    found = paths.matches(request.app, request.url.path)
+    return sorted(set().union(*(m.methods for m in found))) if found else []
 
 
 def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error on %s", request.url.path, exc_info=exc)
     return problem(500, "An unexpected error occurred.", "internal-error", request)
+
+
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": "Problem",
+    "type": "object",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer", "minimum": 400, "maximum": 599},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["field", "reason"],
+                "properties": {"field": {"type": "string"}, "reason": {"type": "string"}},
+            },
+        },
+    },
+}
+
+
+def document(openapi: dict[str, Any]) -> dict[str, Any]:
+    """Declare what every error answer is: an RFC 9457 problem (FastAPI's generated 422
+    schema describes answers this API never gives, since invalid requests answer 400)."""
+    openapi.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+    answer = {
+        "description": "An error, as RFC 9457 problem details",
+        "content": {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+    for operations in openapi.get("paths", {}).values():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            responses.pop("422", None)
+            responses["default"] = answer
+    for unused in ("HTTPValidationError", "ValidationError"):
+        openapi["components"]["schemas"].pop(unused, None)
+    return openapi
 
 
 def install(app: FastAPI) -> None:

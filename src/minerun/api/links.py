@@ -19,4 +19,5 @@ def signed_query(secret: str, path: str, lifetime: int, now: float | None = None
 def verify(secret: str, path: str, expires: int, signature: str, now: float | None = None) -> bool:
     if expires < (now or time.time()):
         return False
-    return hmac.compare_digest(sign(secret, path, expires), signature)
+    # Compared as bytes: compare_digest refuses str with non-ASCII characters.
+    return hmac.compare_digest(sign(secret, path, expires).encode(), signature.encode())

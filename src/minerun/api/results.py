@@ -8,10 +8,11 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from minerun.api.views import Links, iso
+from minerun.api.views import Links
 from minerun.domain.humanize import duration_text, money_text, rate_text, size_text
 from minerun.domain.records import Operation
 from minerun.domain.statuses import OperationStatus
+from minerun.domain.times import iso
 from minerun.services.operations import OperationService
 
 

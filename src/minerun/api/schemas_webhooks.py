@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
-from minerun.api.schemas import Strict
+from minerun.api.schemas import Flag, Strict, number, whole
 from minerun.domain.priority import Priority
 from minerun.notify.signing import RESERVED_HEADERS
 
@@ -28,7 +28,7 @@ class WebhookFilters(Strict):
         None, max_length=50
     )
     priorities: list[Priority] | None = None
-    min_progress_increment: Annotated[float, Field(ge=0, le=100)] | None = None
+    min_progress_increment: Annotated[float, number(0, 100)] | None = None
 
 
 class Authentication(Strict):
@@ -37,10 +37,10 @@ class Authentication(Strict):
 
 
 class WebhookRetryPolicy(Strict):
-    max_retries: Annotated[int, Field(ge=0, le=20)] = 5
-    retry_delay: Annotated[float, Field(ge=0, le=86400)] = 60
-    backoff_multiplier: Annotated[float, Field(ge=1, le=10)] = 2.0
-    max_delay: Annotated[float, Field(ge=0, le=7 * 86400)] = 3600
+    max_retries: Annotated[int, whole(0, 20)] = 5
+    retry_delay: Annotated[float, number(0, 86400)] = 60
+    backoff_multiplier: Annotated[float, number(1, 10)] = 2.0
+    max_delay: Annotated[float, number(0, 7 * 86400)] = 3600
 
 
 def _check_headers(headers: dict[str, str] | None) -> dict[str, str] | None:
@@ -78,6 +78,14 @@ class UpdateWebhookBody(Strict):
     retry_policy: WebhookRetryPolicy | None = None
     headers: dict[str, str] | None = Field(None, max_length=20)
     status: Literal["Active", "Paused"] | None = None
-    rotate_secret: bool = False
+    rotate_secret: Flag = False
 
     _headers = field_validator("headers")(_check_headers)
+
+    @field_validator("webhook_url", "webhook_name", "events", "status", mode="before")
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        # Leaving a field out keeps it; null would erase a value the subscription needs.
+        if value is None:
+            raise ValueError("may be left out but not null")
+        return value

@@ -17,14 +17,9 @@ from minerun.domain.humanize import (
 )
 from minerun.domain.records import Artifact, Operation, Phase
 from minerun.domain.statuses import TERMINAL, OperationStatus, PhaseStatus
+from minerun.domain.times import iso
 from minerun.services.progress import Progress, phase_fraction, progress_of
 from minerun.store.webhooks import OperationNotices
-
-
-def iso(moment: datetime | None) -> str | None:
-    if moment is None:
-        return None
-    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 @dataclass(frozen=True, slots=True)

@@ -52,7 +52,16 @@ def size_text(num_bytes: float) -> str:
 
 
 def money_text(amount: float) -> str:
-    return f"${amount:,.2f}"
+    """Dollars and cents, ``"$2.45"``; below ten cents, two significant digits (``"$0.054"``,
+    ``"$0.0054"``, ``"$0.00008"``), so that a small amount never reads as nothing or as
+    double what it is. Zero is ``"$0.00"``."""
+    size = abs(amount)
+    sign = "-" if amount < 0 else ""
+    if size == 0 or size >= 0.1:
+        return f"{sign}${size:,.2f}"
+    decimals = max(2, 1 - math.floor(math.log10(size)))
+    whole, _, cents = f"{size:.{decimals}f}".partition(".")
+    return f"{sign}${whole}.{cents[:2]}{cents[2:].rstrip('0')}"
 
 
 def rate_text(records: float, seconds: float) -> str | None:

@@ -137,8 +137,8 @@ class Kind:
 
     name: str
     phases: tuple[Phase, ...]
-    cpu_units: float = 1.0
-    memory_gb: float = 1.0
+    cpu_units: int = 1
+    memory_gb: int = 1
     check_parameters: ParameterCheck = field(default=_no_errors)
     check_dataset: DatasetCheck = field(default=_no_dataset_errors)
     count_records: RecordCount = field(default=_unknown_count)

@@ -4,7 +4,8 @@ Each round claims a batch, sends it on a pool of threads (webhooks and callbacks
 the SSRF guard and :class:`WebhookSender`, e-mail through SMTP, Slack through its API),
 then records every attempt in one transaction. A failed attempt is retried on the
 subscription's ``retryPolicy`` or the Standard Webhooks schedule, never sooner than a
-``Retry-After`` asks; a 410 Gone disables the subscription.
+``Retry-After`` asks; a 410 Gone disables the subscription. A target the SSRF guard refuses
+(an address that resolves to a private or metadata range) fails at once, without retries.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from minerun.config import Settings
 from minerun.notify import messages
 from minerun.notify.backoff import next_delay, schedule_delay
 from minerun.notify.email_sender import SmtpSettings, send_email
-from minerun.notify.errors import DeliveryError, UnsafeUrlError
+from minerun.notify.errors import DeliveryError, UnresolvedHostError, UnsafeUrlError
 from minerun.notify.http_sender import WebhookSender
 from minerun.notify.signing import RESERVED_HEADERS, webhook_headers
 from minerun.notify.slack_sender import SlackSettings, post_slack_message, render_mention
@@ -143,8 +144,12 @@ class Deliverer:
     ) -> Attempt:
         try:
             target = resolve_and_pin(url, self.settings.webhook_allow_private)
-        except UnsafeUrlError as exc:
+        except UnresolvedHostError as exc:  # DNS may answer later: an ordinary failure
             return Attempt(ok=False, error=exc.message)
+        except UnsafeUrlError as exc:
+            # The address will not become safe by waiting: give up at once, so that the
+            # events queued behind this one for the same target are not held for a day.
+            return Attempt(ok=False, error=exc.message, permanent=True)
         body = event.body.encode()
         headers = {k: v for k, v in extra.items() if k.lower() not in RESERVED_HEADERS}
         timestamp = int(_now().timestamp())

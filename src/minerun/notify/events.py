@@ -2,7 +2,7 @@
 
 Pure: built from domain records, no database. A payload is JSON::
 
-    {"type": "operation.completed", "id": "msg_…", "timestamp": "2026-01-20T11:45:00.123Z",
+    {"type": "operation.completed", "id": "msg_…", "timestamp": "2026-01-20T11:45:00Z",
      "data": {"operation": {…snapshot…}, …event fields…}}
 
 ``id`` is also the ``webhook-id`` header: it is the same on every retry of the delivery.
@@ -13,12 +13,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from minerun.domain.estimates import overall_progress
 from minerun.domain.records import Operation
 from minerun.domain.statuses import OperationStatus, PhaseStatus
+from minerun.domain.times import iso as iso  # re-exported: event rows in store/ use it
 
 STARTED = "operation.started"
 PROGRESS = "operation.progress"
@@ -183,14 +184,6 @@ def payload(
 ) -> dict[str, Any]:
     """The JSON document of one event."""
     return {"type": event_type, "id": message_id, "timestamp": iso(moment), "data": dict(data)}
-
-
-def iso(moment: datetime | None) -> str | None:
-    """An aware time as ISO 8601 in UTC with milliseconds and a ``Z``."""
-    if moment is None:
-        return None
-    text = moment.astimezone(UTC).isoformat(timespec="milliseconds")
-    return text.replace("+00:00", "Z")
 
 
 def _digest(text: str) -> str:

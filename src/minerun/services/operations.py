@@ -21,11 +21,18 @@ from minerun.domain.priority import Priority, queue_key
 from minerun.domain.records import Artifact, Operation, Phase, Scope
 from minerun.domain.resume import PhaseState, ResumePlan, plan_resume
 from minerun.domain.statuses import RETRYABLE, OperationStatus, PhaseStatus
+from minerun.domain.times import iso
 from minerun.exceptions import Conflict, InvalidInput, NotFound, UnprocessableContent
 from minerun.kinds.base import Kind
 from minerun.kinds.registry import KindRegistry
 from minerun.services.progress import progress_of
-from minerun.services.requests import CancelRequest, RetryRequest, StartRequest, deep_merge
+from minerun.services.requests import (
+    CancelRequest,
+    RetryRequest,
+    StartRequest,
+    allocation_errors,
+    deep_merge,
+)
 from minerun.store.database import Database
 from minerun.store.operations import IdempotentRequest, StoredResponse
 
@@ -87,7 +94,7 @@ class OperationService:
     def _check_parameters(self, scope: Scope, kind: Kind, parameters: dict[str, Any]) -> None:
         """The kind's own checks, that a named dataset exists in this project, then the
         kind's checks against that dataset: what is known to fail is refused now."""
-        errors = kind.check_parameters(parameters)
+        errors = [*allocation_errors(parameters), *kind.check_parameters(parameters)]
         if errors:
             raise InvalidInput("The parameters are not valid for this operation type.", errors)
         dataset_id = parameters.get("datasetId")
@@ -151,7 +158,7 @@ class OperationService:
         request: StartRequest,
         created_by: str,
         now: datetime,
-        resources: dict[str, float],
+        resources: dict[str, int],
         estimate: dict[str, Any],
     ) -> dict[str, Any]:
         cost = self.cost(resources, float(estimate["expectedSeconds"]))
@@ -169,7 +176,7 @@ class OperationService:
             "notifications": request.notifications,
             "timeout_seconds": request.timeout,
             "retry_policy": request.retry_policy or {},
-            "resources": {**resources, "estimatedCost": round(cost, 4)},
+            "resources": {**resources, "estimatedCost": round(cost, 6)},
             "estimate": estimate,
             "created_by": created_by,
             "created_at": now,
@@ -226,14 +233,14 @@ class OperationService:
         cancellation = {
             "reason": request.reason,
             "cancelledBy": by,
-            "cancellationTime": now.isoformat(),
-            "progressAtCancellation": round(progress.percentage, 1),
+            "cancellationTime": iso(now),
+            "progressAtCancellation": round(progress.percentage),
             "phaseAtCancellation": progress.current_phase,
             "statusAtCancellation": current.status.value,
             "preservePartialResults": request.preserve_partial_results,
             "forceTermination": request.force_termination,
             "notifyCallbacks": request.notify_callbacks,
-            "costSaved": round(self.cost(current.resources, max(expected - elapsed, 0.0)), 4),
+            "costSaved": round(self.cost(current.resources, max(expected - elapsed, 0.0)), 6),
         }
         cancelled = self.database.operations.cancel(
             scope, operation_id, now, cancellation, request.force_termination
@@ -301,7 +308,7 @@ class OperationService:
             "phasesRerun": [{"phaseName": r.phase, "reason": r.reason} for r in plan.rerun],
             "recordsProcessed": row["processed_records"],
             "progressSaved": round(100.0 * (1.0 - remaining), 1),
-            "retryAttemptDate": now.isoformat(),
+            "retryAttemptDate": iso(now),
         }
         started = self._commit(row, phases, artifacts, None, lambda op: ({}, ""))
         assert started.operation is not None
@@ -310,11 +317,11 @@ class OperationService:
         return original, started.operation
 
 
-def _resources(kind: Kind, parameters: dict[str, Any]) -> dict[str, float]:
+def _resources(kind: Kind, parameters: dict[str, Any]) -> dict[str, int]:
     asked = parameters.get("resourceAllocation") or {}
     return {
-        "cpuUnits": float(asked.get("cpuUnits", kind.cpu_units)),
-        "memoryGB": float(asked.get("memoryGB", kind.memory_gb)),
+        "cpuUnits": int(asked.get("cpuUnits", kind.cpu_units)),
+        "memoryGB": int(asked.get("memoryGB", kind.memory_gb)),
     }
 
 

@@ -33,15 +33,26 @@ class WebhookService:
         self.settings = settings
         self.store = store
 
-    def check(self, url: str) -> CheckedUrl:
-        """The SSRF check at registration, reported against ``webhookUrl``."""
+    def check(self, url: str, field: str = "webhookUrl") -> CheckedUrl:
+        """The SSRF check at registration, reported against ``field``."""
         try:
             return check_url(url, self.settings.webhook_allow_private)
         except UnsafeUrlError as exc:
             raise InvalidInput(
-                f"webhookUrl is refused: {exc.reason}",
-                errors=[{"field": "webhookUrl", "reason": exc.reason}],
+                f"{field} is refused: {exc.reason}",
+                errors=[{"field": field, "reason": exc.reason}],
             ) from None
+
+    def check_callbacks(self, callbacks: dict[str, Any] | None) -> None:
+        """The same check for an operation's callback URLs, before the operation is accepted."""
+        errors = []
+        for name, url in (callbacks or {}).items():
+            try:
+                self.check(str(url), f"callbacks.{name}")
+            except InvalidInput as exc:
+                errors.extend(exc.errors)
+        if errors:
+            raise InvalidInput("A callback URL is refused.", errors=errors)
 
     def create(self, scope: Scope, fields: dict[str, Any]) -> Saved:
         """Register a subscription; a secret is generated when none is given."""

@@ -83,12 +83,23 @@ class WebhookStore:
             raise NotFound(f"Webhook {subscription_id} was not found.")
         return dict(row)
 
-    def all(self, scope: Scope) -> list[dict[str, Any]]:
+    def all(
+        self, scope: Scope, page: int = 1, page_size: int | None = None
+    ) -> list[dict[str, Any]]:
+        """Subscriptions of a project, oldest first; one page of them with ``page_size``."""
+        query = select(tn.webhook_subscriptions).where(_scoped(scope)).order_by(s.created_at, s.id)
+        if page_size is not None:
+            query = query.limit(page_size).offset((page - 1) * page_size)
         with self._reader.connect() as conn:
-            rows = conn.execute(
-                select(tn.webhook_subscriptions).where(_scoped(scope)).order_by(s.created_at, s.id)
-            ).mappings()
-            return [dict(r) for r in rows]
+            return [dict(r) for r in conn.execute(query).mappings()]
+
+    def count(self, scope: Scope) -> int:
+        with self._reader.connect() as conn:
+            return int(
+                conn.execute(
+                    select(func.count()).select_from(tn.webhook_subscriptions).where(_scoped(scope))
+                ).scalar_one()
+            )
 
     def update(self, scope: Scope, subscription_id: str, values: dict[str, Any]) -> dict[str, Any]:
         self.get(scope, subscription_id)

@@ -12,8 +12,9 @@ from starlette.datastructures import FormData, UploadFile
 
 from minerun.analysis.eventlog import CsvMapping
 from minerun.api.deps import DatasetsDep, PageNumber, PrincipalDep, SettingsDep
-from minerun.api.views import iso
+from minerun.api.guard import refuse_nul
 from minerun.domain.records import Scope
+from minerun.domain.times import iso
 from minerun.exceptions import InvalidInput, PayloadTooLarge
 from minerun.services.datasets import DatasetService, stored_name
 from minerun.store.datasets import Dataset
@@ -123,6 +124,7 @@ async def _create(form: FormData, scope: Scope, datasets: DatasetService, limit:
     if not isinstance(upload, UploadFile) or not upload.filename:
         raise InvalidInput("A file is required.", errors=[{"field": "file", "reason": "missing"}])
     fields = {k: v for k, v in form.items() if isinstance(v, str)}
+    refuse_nul(fields)
     mapping = _mapping(fields)
     name = fields.get("datasetName") or upload.filename
     if len(name) > MAX_NAME:

@@ -23,7 +23,7 @@ from minerun.api.deps import (
     WebhooksDep,
 )
 from minerun.api.results import build_zip, results_view
-from minerun.api.schemas import CancelBody, RetryBody, StartOperationBody, dump
+from minerun.api.schemas import CancelBody, RetryBody, StartOperationBody, UtcMoment, dump
 from minerun.api.views import cancel_view, list_item, retry_view, start_view, status_view
 from minerun.domain.priority import Priority
 from minerun.domain.records import Scope
@@ -60,6 +60,7 @@ def start_operation(
         timeout=body.timeout,
         retry_policy=dump(body.retry_policy),
     )
+    webhooks.check_callbacks(request.callbacks)
     key = None
     if idempotency_key:
         fingerprint = _fingerprint(body.model_dump(mode="json", by_alias=True))
@@ -105,8 +106,8 @@ def list_operations(
     status: OperationStatus | None = None,
     operation_type: Annotated[str | None, Query(alias="operationType", max_length=100)] = None,
     priority: Priority | None = None,
-    date_from: Annotated[datetime | None, Query(alias="dateFrom")] = None,
-    date_to: Annotated[datetime | None, Query(alias="dateTo")] = None,
+    date_from: Annotated[UtcMoment | None, Query(alias="dateFrom")] = None,
+    date_to: Annotated[UtcMoment | None, Query(alias="dateTo")] = None,
     include_details: Annotated[bool, Query(alias="includeDetails")] = False,
     page: PageNumber = 1,
     page_size: Annotated[int, Query(alias="pageSize", ge=1, le=100)] = 20,
@@ -170,7 +171,11 @@ def cancel_operation(
     return cancel_view(op, links_)
 
 
-@router.get("/operation/{operationId}/results", response_model=None)
+@router.get(
+    "/operation/{operationId}/results",
+    response_model=None,
+    responses={200: {"content": {"application/json": {}, "application/zip": {}}}},
+)
 def get_results(
     operation_id: OperationId,
     principal: PrincipalDep,
@@ -203,7 +208,11 @@ def get_results(
     )
 
 
-@router.get("/operation/{operationId}/artifacts/{artifactId}", response_model=None)
+@router.get(
+    "/operation/{operationId}/artifacts/{artifactId}",
+    response_model=None,
+    responses={200: {"content": {"*/*": {}}, "description": "The artifact's file."}},
+)
 def download_artifact(
     request: Request,
     settings: SettingsDep,

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from minerun.api.deps import PageNumber, PrincipalDep, WebhooksDep
 from minerun.api.schemas import dump
 from minerun.api.schemas_webhooks import CreateWebhookBody, UpdateWebhookBody
-from minerun.notify.events import iso
+from minerun.domain.times import iso
 from minerun.services.webhooks import Saved, WebhookService
 from minerun.store.webhooks import DeliveryStats
 
@@ -46,11 +46,23 @@ def create_webhook(
 
 
 @router.get("/webhooks")
-def list_webhooks(principal: PrincipalDep, service: WebhooksDep) -> dict[str, Any]:
-    """Every subscription of the project, with its delivery statistics."""
-    rows = service.store.all(principal.scope)
+def list_webhooks(
+    principal: PrincipalDep,
+    service: WebhooksDep,
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    page_size: Annotated[int, Query(alias="pageSize", ge=1, le=100)] = 20,
+) -> dict[str, Any]:
+    """The project's subscriptions, oldest first, a page at a time, with delivery statistics."""
+    rows = service.store.all(principal.scope, page, page_size)
+    total = service.store.count(principal.scope)
     stats = service.store.stats([r["id"] for r in rows])
-    return {"webhooks": [webhook_view(r, stats[r["id"]]) for r in rows], "total": len(rows)}
+    return {
+        "webhooks": [webhook_view(r, stats[r["id"]]) for r in rows],
+        "total": total,
+        "page": page,
+        "pageSize": page_size,
+        "hasNextPage": page * page_size < total,
+    }
 
 
 @router.get("/webhooks/{webhookId}")
@@ -71,12 +83,13 @@ def update_webhook(
         "webhook_url": "url",
         "webhook_name": "name",
         "events": "events",
-        "headers": "headers",
         "status": "status",
     }
     fields: dict[str, Any] = {
         column: getattr(body, name) for name, column in names.items() if name in given
     }
+    if "headers" in given:
+        fields["headers"] = body.headers or {}
     if "filters" in given:
         fields["filters"] = dump(body.filters) or {}
     if "retry_policy" in given:

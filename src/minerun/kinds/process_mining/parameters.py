@@ -148,6 +148,11 @@ def _choice(errors: _Errors, name: str, value: Any, choices: tuple[str, ...]) ->
         errors.add(name, "must be one of: " + ", ".join(choices))
 
 
+def _is_number(value: Any) -> bool:
+    """A JSON number: ``true`` and ``false`` are not 1 and 0 here."""
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 def _date(value: Any) -> date | None:
     return None if value is None else date.fromisoformat(str(value)[:10])
 
@@ -161,8 +166,11 @@ def _time_window(errors: _Errors, window: Any) -> None:
     _unknown(errors, "timeWindow.", window, {"startDate", "endDate"})
     bounds = {}
     for key in ("startDate", "endDate"):
+        value = window.get(key)
         try:
-            bounds[key] = _date(window.get(key))
+            if value is not None and not isinstance(value, str):
+                raise ValueError(value)
+            bounds[key] = _date(value)
         except ValueError:
             errors.add(f"timeWindow.{key}", "must be an ISO 8601 date (YYYY-MM-DD)")
     start, end = bounds.get("startDate"), bounds.get("endDate")
@@ -185,7 +193,7 @@ def _algorithm(errors: _Errors, settings: Any) -> None:
     _choice(errors, "algorithmSettings.algorithm", settings.get("algorithm"), ALGORITHMS)
     for name in ("noiseThreshold", "dependencyThreshold"):
         value = settings.get(name)
-        if value is not None and not (isinstance(value, int | float) and 0 <= value <= 1):
+        if value is not None and not (_is_number(value) and 0 <= value <= 1):
             errors.add(f"algorithmSettings.{name}", "must be a number from 0 to 1")
 
 
@@ -201,6 +209,6 @@ def _outputs(errors: _Errors, options: Any) -> None:
             errors.add(f"outputOptions.{flag}", "must be true or false")
     formats = options.get("exportFormats")
     if formats is not None and (
-        not isinstance(formats, list) or not set(formats) <= set(EXPORT_FORMATS)
+        not isinstance(formats, list) or any(f not in EXPORT_FORMATS for f in formats)
     ):
         errors.add("outputOptions.exportFormats", "a list of: " + ", ".join(EXPORT_FORMATS))
