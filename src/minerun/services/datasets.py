@@ -18,6 +18,7 @@ from minerun.analysis.eventlog import CsvMapping, read_any
 from minerun.analysis.validation import ValidationReport, validate
 from minerun.config import Settings
 from minerun.domain.records import Scope
+from minerun.domain.times import iso
 from minerun.exceptions import InvalidInput, PayloadTooLarge, UnprocessableContent
 from minerun.store.database import Database
 from minerun.store.datasets import Dataset
@@ -194,7 +195,7 @@ def statistics(frame: pl.DataFrame) -> dict[str, Any]:
         "activityCount": row["activityCount"],
         "resourceCount": frame[RESOURCE].n_unique() if RESOURCE in frame.columns else None,
         "hasStartTimestamps": START_TIMESTAMP in frame.columns,
-        "timeRange": {"start": _iso(row["start"]), "end": _iso(row["end"])},
+        "timeRange": {"start": iso(row["start"]), "end": iso(row["end"])},
     }
 
 
@@ -217,9 +218,3 @@ def validation_summary(report: ValidationReport) -> dict[str, Any]:
             for i in report.issues
         ],
     }
-
-
-def _iso(moment: datetime | None) -> str | None:
-    if moment is None:
-        return None
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
