@@ -137,3 +137,15 @@ def test_random_logs_pair_as_a_queue_would() -> None:
         transitions.append(rng.choice(["start", "start", "complete", "complete", "schedule"]))
     log = events(rows, lifecycle=transitions)
     assert sorted(instances(merge(log)[0])) == reference(log)
+
+
+def test_a_large_log_pairs_every_instance() -> None:
+    # 60,000 activity instances: enough for intermediate values to overflow 32-bit integers.
+    n = 60_000
+    log = events(
+        [(f"c{i // 2}", "A", float(i % 2)) for i in range(2 * n)],
+        lifecycle=["start", "complete"] * n,
+    )
+    frame, change = merge(log)
+    assert change.outcome.counts["pairedInstances"] == frame.height == n
+    assert (frame[TIMESTAMP] - frame[START_TIMESTAMP]).dt.total_hours().to_list() == [1] * n

@@ -37,7 +37,7 @@ from minerun.analysis.eventlog import LIFECYCLE
 
 __all__ = ["MergeLifecycle"]
 
-_GROUP: Final = (CASE, ACTIVITY)
+_ORDER: Final = [CASE, ACTIVITY, TIMESTAMP, EVENT_INDEX]
 
 
 @dataclass(frozen=True)
@@ -53,26 +53,20 @@ class MergeLifecycle(CleaningRule):
     def apply(self, frame: pl.DataFrame, env: Environment) -> Outcome:
         if LIFECYCLE not in frame.columns:
             return Outcome(frame, counts={"instances": frame.height})
-        transition = pl.col(LIFECYCLE).str.strip_chars().str.to_lowercase().fill_null("complete")
-        counted = (
-            frame.sort([CASE, TIMESTAMP, EVENT_INDEX])
-            .with_columns(transition.alias("_t"))
-            .with_columns(
-                (pl.col("_t") == "start").cast(pl.Int64).cum_sum().over(_GROUP).alias("_starts")
-            )
-        )
+        counted = _segments(frame)
         completes = _matched_completes(counted.filter(pl.col("_t") == "complete"))
         starts = _starts(counted, completes)
         instances = completes.join(
-            starts.select(*_GROUP, "_pair", "_start_time"), on=[*_GROUP, "_pair"], how="left"
+            starts.select("_seg", "_pair", "_start_time"), on=["_seg", "_pair"], how="left"
         )
         merged = _finish(instances, had_start=START_TIMESTAMP in frame.columns)
         other = counted.filter(~pl.col("_t").is_in(["start", "complete"]))
         unmatched = starts.filter(pl.col("_pair") > pl.col("_matched"))
+        paired = starts.height - unmatched.height
         counts = {
             "instances": merged.height,
-            "pairedInstances": starts.height - unmatched.height,
-            "completeWithoutStart": merged.height - (starts.height - unmatched.height),
+            "pairedInstances": paired,
+            "completeWithoutStart": merged.height - paired,
             "startWithoutCompleteDropped": unmatched.height,
             "scheduleDropped": other.filter(pl.col("_t") == "schedule").height,
             "otherTransitionsDropped": other.filter(pl.col("_t") != "schedule").height,
@@ -86,36 +80,82 @@ class MergeLifecycle(CleaningRule):
         )
 
 
-def _starts(counted: pl.DataFrame, completes: pl.DataFrame) -> pl.DataFrame:
-    """Start events with ``_pair`` (their ordinal) and ``_matched`` (completes paired)."""
-    matched = completes.group_by(_GROUP).agg(pl.col("_pair").count().alias("_matched"))
+# The events of one (case, activity) are made contiguous by sorting: a "segment", numbered
+# by `_seg`. Running counts and minima restart at each segment through plain cumulative
+# operations rather than windows over the segments (100,000 in BPIC 2012), which took the
+# rule from 1.3 s to 0.3 s there.
+
+
+def _segments(frame: pl.DataFrame) -> pl.DataFrame:
+    """Events in segment order with ``_t`` (transition), ``_seg`` and ``_starts``.
+
+    ``_starts`` counts the ``start`` events of the segment up to and including the row.
+    """
+    transition = pl.col(LIFECYCLE).str.strip_chars().str.to_lowercase().fill_null("complete")
+    is_start = (pl.col("_t") == "start").cast(pl.Int64)
+    new = pl.col(CASE).ne_missing(pl.col(CASE).shift()) | pl.col(ACTIVITY).ne_missing(
+        pl.col(ACTIVITY).shift()
+    )
     return (
-        counted.filter(pl.col("_t") == "start")
-        .with_columns(pl.col("_starts").alias("_pair"), pl.col(TIMESTAMP).alias("_start_time"))
-        .join(matched, on=list(_GROUP), how="left")
-        .with_columns(pl.col("_matched").fill_null(0))
+        frame.sort(_ORDER)
+        .with_columns(transition.alias("_t"), new.alias("_new"))
+        .with_columns(
+            pl.col("_new").cum_sum().cast(pl.Int64).alias("_seg"), is_start.cum_sum().alias("_cs")
+        )
+        .with_columns(
+            (pl.col("_cs") - _at_segment_start(pl.col("_cs") - is_start)).alias("_starts")
+        )
+        .drop("_new", "_cs")
     )
 
 
+def _at_segment_start(value: pl.Expr) -> pl.Expr:
+    """``value`` as it was on the first row of the row's segment (``_new`` marks it)."""
+    return pl.when("_new").then(value).forward_fill()
+
+
 def _matched_completes(completes: pl.DataFrame) -> pl.DataFrame:
-    """Each complete with ``_pair``: the ordinal of its start, or null when it has none."""
-    k = pl.int_range(1, pl.len() + 1).over(_GROUP)
-    slack = pl.col("_starts") - pl.col("_k")
+    """Each complete with ``_m`` (completes matched so far in its segment) and ``_pair``.
+
+    ``_pair`` is the ordinal of the start it takes, or null when it has none. The minimum of
+    ``S_j - j`` must restart with each segment. Subtracting ``big * _seg`` and adding it back
+    after a plain cumulative minimum does that: only a negative minimum matters (``m_k``
+    takes ``min(0, ·)``), and as ``S_j - j >= -j`` and ``big`` exceeds every ``j``, a value
+    of an earlier segment comes back positive, so it never wins over the current one's.
+    """
+    big = 2 * completes.height + 3
+    row = pl.int_range(1, pl.len() + 1)
+    k = pl.col("_row") - _at_segment_start(pl.col("_row")) + 1
+    shifted = pl.col("_starts") - pl.col("_k") - big * pl.col("_seg")
+    previous = pl.when("_new").then(0).otherwise(pl.col("_m").shift(1))
     return (
-        completes.with_columns(k.alias("_k"))
-        .with_columns(
-            (pl.col("_k") + pl.min_horizontal(0, slack.cum_min().over(_GROUP))).alias("_m")
+        completes.with_columns(
+            pl.col("_seg").ne_missing(pl.col("_seg").shift()).alias("_new"), row.alias("_row")
         )
-        .with_columns(
-            pl.when(pl.col("_m") > pl.col("_m").shift(1, fill_value=0).over(_GROUP))
-            .then(pl.col("_m"))
-            .alias("_pair")
-        )
+        .with_columns(k.alias("_k"))
+        .with_columns((shifted.cum_min() + big * pl.col("_seg")).alias("_slack"))
+        .with_columns((pl.col("_k") + pl.min_horizontal(0, "_slack")).alias("_m"))
+        .with_columns(pl.when(pl.col("_m") > previous).then(pl.col("_m")).alias("_pair"))
+    )
+
+
+def _starts(counted: pl.DataFrame, completes: pl.DataFrame) -> pl.DataFrame:
+    """Start events with ``_pair`` (their ordinal) and ``_matched`` (completes paired)."""
+    matched = completes.group_by("_seg").agg(pl.col("_m").max().alias("_matched"))
+    return (
+        counted.filter(pl.col("_t") == "start")
+        .with_columns(pl.col("_starts").alias("_pair"), pl.col(TIMESTAMP).alias("_start_time"))
+        .join(matched, on="_seg", how="left")
+        .with_columns(pl.col("_matched").fill_null(0))
     )
 
 
 def _finish(instances: pl.DataFrame, *, had_start: bool) -> pl.DataFrame:
     own = [pl.col(START_TIMESTAMP)] if had_start else []
     start = pl.coalesce("_start_time", *own, TIMESTAMP).alias(START_TIMESTAMP)
-    helpers = ["_t", "_starts", "_k", "_m", "_pair", "_start_time", LIFECYCLE]
-    return instances.with_columns(start).drop(helpers).sort([CASE, TIMESTAMP, EVENT_INDEX])
+    helpers = ["_t", "_seg", "_starts", "_new", "_row", "_k", "_slack", "_m", "_pair"]
+    return (
+        instances.with_columns(start)
+        .drop(*helpers, "_start_time", LIFECYCLE)
+        .sort([CASE, TIMESTAMP, EVENT_INDEX])
+    )

@@ -16,6 +16,7 @@ from typing import Any, Final
 
 import polars as pl
 
+from minerun.analysis.cleaning.activities import ValidateActivities
 from minerun.analysis.cleaning.base import CleaningRule, Environment, Outcome, case_count
 from minerun.analysis.cleaning.filters import (
     FilterActivities,
@@ -26,7 +27,7 @@ from minerun.analysis.cleaning.filters import (
     FilterTopVariants,
 )
 from minerun.analysis.cleaning.lifecycle import MergeLifecycle
-from minerun.analysis.cleaning.quality import FixTimestamps, RemoveDuplicates, ValidateActivities
+from minerun.analysis.cleaning.quality import FixTimestamps, RemoveDuplicates
 from minerun.analysis.columns import CASE, EVENT_INDEX, TIMESTAMP
 from minerun.analysis.errors import CleaningRuleError, InvalidCleaningRulesError
 

@@ -1,4 +1,4 @@
-"""Rules that repair a log: repeated events, timestamps, activity names.
+"""Rules that repair a log: repeated events and timestamps.
 
 The definitions, options and defaults are written out for users in
 ``docs/kinds/data-enrichment.md``.
@@ -21,16 +21,15 @@ from minerun.analysis.cleaning.base import (
     choice,
     column_name,
     example_rows,
-    read_bool,
     read_end,
     read_names,
     read_start,
     to_json,
 )
-from minerun.analysis.columns import ACTIVITY, CASE, EVENT_INDEX, START_TIMESTAMP, TIMESTAMP
+from minerun.analysis.columns import CASE, EVENT_INDEX, START_TIMESTAMP, TIMESTAMP
 from minerun.analysis.errors import CleaningRuleError
 
-__all__ = ["OUT_OF_RANGE_COLUMN", "FixTimestamps", "RemoveDuplicates", "ValidateActivities"]
+__all__ = ["OUT_OF_RANGE_COLUMN", "FixTimestamps", "RemoveDuplicates"]
 
 OUT_OF_RANGE_COLUMN: Final = "timestamp_out_of_range"
 """Boolean column that ``fix_timestamps`` adds with ``outOfRange: "flag"``."""
@@ -197,79 +196,3 @@ def _order(frame: pl.DataFrame) -> tuple[pl.DataFrame, int]:
     ).sort([CASE, TIMESTAMP, EVENT_INDEX])
     moved = ranked.select((pl.col("_file_rank") != pl.int_range(pl.len()).over(CASE)).sum())
     return ranked.drop("_file_rank"), int(moved.item())
-
-
-@dataclass(frozen=True)
-class ValidateActivities(CleaningRule):
-    """Normalise activity names and drop events whose name is blank or not allowed.
-
-    A name is normalised by Unicode NFC, trimming and collapsing every run of white space
-    (tabs, no-break spaces, …) into one space. With ``caseInsensitive``, spellings that
-    differ only in letter case become the most frequent spelling (ties: the smallest).
-    With ``allowed``, events whose normalised name is not in the (normalised) list are
-    dropped.
-    """
-
-    name: ClassVar[str] = "validate_activities"
-    options: ClassVar[tuple[Option, ...]] = (
-        Option("allowed", "allowed", read_names),
-        Option("caseInsensitive", "case_insensitive", read_bool),
-    )
-
-    allowed: tuple[str, ...] | None = None
-    case_insensitive: bool = False
-
-    def apply(self, frame: pl.DataFrame, env: Environment) -> Outcome:
-        named = frame.with_columns(_normalised(pl.col(ACTIVITY)).alias("_name"))
-        if self.case_insensitive:
-            named = named.with_columns(_usual_spelling(named).alias("_name"))
-        blank = pl.col("_name").is_null()
-        refused = ~blank & self._refused()
-        changed = ~blank & ~refused & pl.col("_name").ne_missing(pl.col(ACTIVITY))
-        renamed = named.filter(changed).group_by(ACTIVITY, "_name").agg(pl.len().alias("events"))
-        counts = {
-            "blankDropped": int(named.select(blank.sum()).item()),
-            "notAllowedDropped": int(named.select(refused.sum()).item()),
-        }
-        kept = named.filter(~blank & ~refused).with_columns(pl.col("_name").alias(ACTIVITY))
-        examples = _rename_examples(renamed) + example_rows(named.filter(refused).sort(EVENT_INDEX))
-        fixed = {ACTIVITY: int(renamed["events"].sum())}
-        return Outcome(kept.drop("_name"), counts, fixed, examples=examples)
-
-    def _refused(self) -> pl.Expr:
-        if self.allowed is None:
-            return pl.lit(False)
-        allowed = pl.Series(self.allowed).cast(pl.String)
-        names = pl.select(_normalised(pl.lit(allowed))).to_series()
-        if self.case_insensitive:
-            return ~pl.col("_name").str.to_lowercase().is_in(names.str.to_lowercase().implode())
-        return ~pl.col("_name").is_in(names.implode())
-
-
-def _normalised(name: pl.Expr) -> pl.Expr:
-    """NFC, trimmed, inner white space collapsed; blank becomes null."""
-    clean = name.str.normalize("NFC").str.replace_all(r"\s+", " ").str.strip_chars()
-    return pl.when(clean == "").then(None).otherwise(clean)
-
-
-def _usual_spelling(named: pl.DataFrame) -> pl.Expr:
-    """The most frequent spelling among those equal but for letter case."""
-    spellings = (
-        named.group_by("_name")
-        .len()
-        .drop_nulls("_name")
-        .with_columns(pl.col("_name").str.to_lowercase().alias("_lower"))
-        .sort(["len", "_name"], descending=[True, False])
-        .group_by("_lower", maintain_order=True)
-        .agg(pl.col("_name").first().alias("_usual"))
-    )
-    mapping = dict(spellings.iter_rows())
-    return pl.col("_name").str.to_lowercase().replace_strict(mapping, default=None)
-
-
-def _rename_examples(renamed: pl.DataFrame) -> list[dict[str, Any]]:
-    top = renamed.sort(["events", ACTIVITY], descending=[True, False], nulls_last=True).head(5)
-    return [
-        {"from": source, "to": target, "events": int(events)}
-        for source, target, events in top.iter_rows()
-    ]
