@@ -105,7 +105,7 @@ def test_attribute_filter_on_events_and_numbers() -> None:
     rule = {"rule": "filter_attribute", "attribute": "cost", "values": [10], "level": "event"}
     frame, change = run(attribute_log(), rule)
     assert sorted(frame[EVENT_INDEX].to_list()) == [0, 2, 4]
-    assert change.outcome.examples == [{"value": "20", "events": 1}, {"value": "30", "events": 1}]
+    assert change.examples == [{"value": "20", "events": 1}, {"value": "30", "events": 1}]
     rule = {**rule, "attribute": "org:resource", "values": ["bob"], "keep": False}
     # A missing value never matches, so c3's event without resource stays.
     assert sorted(run(attribute_log(), rule)[0][EVENT_INDEX].to_list()) == [0, 4]
@@ -114,7 +114,7 @@ def test_attribute_filter_on_events_and_numbers() -> None:
 def test_activities_are_kept_or_removed() -> None:
     frame, change = run(attribute_log(), {"rule": "filter_activities", "keep": ["a"]})
     assert set(frame[ACTIVITY]) == {"a"} and frame.height == 3
-    assert change.outcome.examples == [{"activity": "b", "events": 2}]
+    assert change.examples == [{"activity": "b", "events": 2}]
     frame, _ = run(attribute_log(), {"rule": "filter_activities", "remove": ["a"]})
     assert set(frame[ACTIVITY]) == {"b"} and cases(frame) == ["c1", "c2"]
 
@@ -139,7 +139,7 @@ def sized() -> pl.DataFrame:
 def test_case_length_range_is_inclusive(bounds: dict[str, int], expected: list[str]) -> None:
     frame, change = run(sized(), {"rule": "filter_case_length", **bounds})
     assert cases(frame) == expected
-    removed = {e["case_id"]: e["events"] for e in change.outcome.examples}
+    removed = {e["case_id"]: e["events"] for e in change.examples}
     assert set(removed) == {"c1", "c2", "c3", "c4"} - set(expected)
 
 
@@ -154,7 +154,7 @@ def test_case_length_range_is_inclusive(bounds: dict[str, int], expected: list[s
 def test_case_duration_range_is_inclusive(bounds: dict[str, float], expected: list[str]) -> None:
     frame, change = run(sized(), {"rule": "filter_case_duration", **bounds})
     assert cases(frame) == expected
-    durations = {e["case_id"]: e["durationSeconds"] for e in change.outcome.examples}
+    durations = {e["case_id"]: e["durationSeconds"] for e in change.examples}
     assert durations.get("c3") in (None, 20 * 3600.0)
 
 
@@ -186,5 +186,5 @@ def test_top_variants_by_count_or_coverage(
 ) -> None:
     frame, change = run(variants(), {"rule": "filter_top_variants", **option})
     assert traces(frame) == expected
-    assert change.outcome.counts["variantsKept"] == len(expected)
-    assert change.outcome.counts["variantsRemoved"] == 5 - len(expected)
+    assert change.counts["variantsKept"] == len(expected)
+    assert change.counts["variantsRemoved"] == 5 - len(expected)

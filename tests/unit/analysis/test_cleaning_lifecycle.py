@@ -34,9 +34,9 @@ def test_start_and_complete_become_one_instance_and_schedule_is_dropped() -> Non
     # The instance keeps the attributes of its complete event.
     assert frame["resource"].to_list() == ["bob", "cem"]
     assert LIFECYCLE not in frame.columns
-    assert change.outcome.columns_added == (START_TIMESTAMP,)
-    assert change.outcome.columns_removed == (LIFECYCLE,)
-    assert change.outcome.counts == {
+    assert change.columns_added == (START_TIMESTAMP,)
+    assert change.columns_removed == (LIFECYCLE,)
+    assert change.counts == {
         "instances": 2,
         "pairedInstances": 2,
         "completeWithoutStart": 0,
@@ -61,8 +61,8 @@ def test_a_complete_before_any_start_is_an_instant_and_does_not_take_a_later_sta
     )
     frame, change = merge(log)
     assert instances(frame) == [("c1", "A", at(0), at(0)), ("c1", "A", at(1), at(2))]
-    assert change.outcome.counts["completeWithoutStart"] == 1
-    assert change.outcome.counts["pairedInstances"] == 1
+    assert change.counts["completeWithoutStart"] == 1
+    assert change.counts["pairedInstances"] == 1
 
 
 def test_starts_never_completed_and_other_transitions_are_dropped_and_counted() -> None:
@@ -72,12 +72,12 @@ def test_starts_never_completed_and_other_transitions_are_dropped_and_counted() 
     )
     frame, change = merge(log)
     assert instances(frame) == [("c1", "B", at(3), at(3))]
-    counts = change.outcome.counts
+    counts = change.counts
     assert counts["startWithoutCompleteDropped"] == 2
     assert counts["otherTransitionsDropped"] == 2
     assert change.to_json()["casesRemoved"] == 1
-    assert {"droppedTransition": "resume", "events": 1} in change.outcome.examples
-    assert [e.get("row") for e in change.outcome.examples if "row" in e] == [1, 5]
+    assert {"droppedTransition": "resume", "events": 1} in change.examples
+    assert [e.get("row") for e in change.examples if "row" in e] == [1, 5]
 
 
 def test_transitions_compare_case_insensitively_and_missing_means_complete() -> None:
@@ -104,13 +104,13 @@ def test_an_existing_start_time_is_kept_for_a_complete_without_start() -> None:
     )
     frame, change = merge(log)
     assert instances(frame) == [("c1", "A", at(0.5), at(1)), ("c1", "B", at(2), at(3))]
-    assert change.outcome.columns_added == ()
+    assert change.columns_added == ()
 
 
 def test_a_log_without_transitions_is_unchanged() -> None:
     log = events([("c1", "A", 0), ("c1", "B", 1)])
     frame, change = merge(log)
-    assert frame.equals(log) and change.outcome.columns_removed == ()
+    assert frame.equals(log) and change.columns_removed == ()
 
 
 def reference(frame: pl.DataFrame) -> list[tuple[Any, ...]]:
@@ -147,5 +147,5 @@ def test_a_large_log_pairs_every_instance() -> None:
         lifecycle=["start", "complete"] * n,
     )
     frame, change = merge(log)
-    assert change.outcome.counts["pairedInstances"] == frame.height == n
+    assert change.counts["pairedInstances"] == frame.height == n
     assert (frame[TIMESTAMP] - frame[START_TIMESTAMP]).dt.total_hours().to_list() == [1] * n

@@ -245,3 +245,40 @@ def test_the_documentation_describes_every_rule_and_option() -> None:
         section = text.split(f"### `{name}`", 1)[1].split("\n### ", 1)[0]
         for option in rule.options:
             assert f"`{option.key}`" in section, (name, option.key)
+
+
+def test_every_rule_in_one_list_gives_a_json_report() -> None:
+    log = events(
+        [
+            ("c1", " a", 0),
+            ("c1", "a", 1),
+            ("c1", "b", 2),
+            ("c1", "b", 2),
+            ("c2", "a", 30),
+            ("c2", "c", 31),
+            ("c2", "d", 32),
+            ("c3", "a", 1e6),  # in 2138: flagged, then outside the time window
+        ],
+        lifecycle=["start", "complete", "complete", "complete", "complete", "schedule", "x", None],
+        resource=["r1", "r1", "r2", "r2", None, "r1", "r3", "r1"],
+    )
+    rules = parse_rules(
+        [
+            "remove_duplicates",
+            {"rule": "fix_timestamps", "outOfRange": "flag", "maxDate": "2025-01-01"},
+            "validate_activities",
+            "merge_lifecycle",
+            {"rule": "filter_time_window", "end": "2024-03-10", "mode": "contained"},
+            {"rule": "filter_attribute", "attribute": "resource", "values": ["r9"], "keep": False},
+            {"rule": "filter_activities", "remove": ["zz"]},
+            {"rule": "filter_case_length", "max": 10},
+            {"rule": "filter_case_duration", "maxSeconds": 86400},
+            {"rule": "filter_top_variants", "coverage": 1},
+        ]
+    )
+    result = apply_rules(log, rules)
+    assert result.frame[CASE].to_list() == ["c1", "c1", "c2"]
+    report = result.to_json()
+    assert [change["rule"] for change in report] == list(RULES)
+    text = json.dumps(report, allow_nan=False)
+    assert '"span"' in text and '"droppedTransition": "x"' in text

@@ -106,7 +106,7 @@ def test_merge_lifecycle_equals_pm4py_interval_conversion() -> None:
     merged = apply_rules(pair.frame, parse_rules(["merge_lifecycle"]))
     ours = Counter(merged.frame.select(CASE, ACTIVITY, START_TIMESTAMP, TIMESTAMP).iter_rows())
     assert ours == theirs
-    counts = merged.changes[0].outcome.counts
+    counts = merged.changes[0].counts
     assert counts["instances"] == sum(theirs.values())
     # BPIC 2012's work items (W_*) have starts: they are the instances that got a pair.
     paired = merged.frame.filter(pl.col(START_TIMESTAMP) != pl.col(TIMESTAMP))
@@ -205,5 +205,5 @@ def test_remove_duplicates_equals_drop_duplicates(name: str) -> None:
     keys = [PM4PY_NAMES[c] for c in pair.frame.columns if c in PM4PY_NAMES]
     theirs = pair.reference.drop_duplicates(subset=keys)
     result = apply_rules(pair.frame, parse_rules(["remove_duplicates"]))
-    assert result.changes[0].outcome.counts["duplicates"] == len(pair.reference) - len(theirs) > 0
+    assert result.changes[0].counts["duplicates"] == len(pair.reference) - len(theirs) > 0
     assert Counter(result.frame[CASE].to_list()) == expected(theirs)

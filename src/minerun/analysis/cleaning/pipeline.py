@@ -17,7 +17,7 @@ from typing import Any, Final
 import polars as pl
 
 from minerun.analysis.cleaning.activities import ValidateActivities
-from minerun.analysis.cleaning.base import CleaningRule, Environment, Outcome, case_count
+from minerun.analysis.cleaning.base import CleaningRule, Environment, case_count
 from minerun.analysis.cleaning.filters import (
     FilterActivities,
     FilterAttribute,
@@ -84,7 +84,11 @@ class RuleProgress:
 
 @dataclass(frozen=True)
 class RuleChange:
-    """What one rule did to the log (see :meth:`to_json` for the reported form)."""
+    """What one rule did to the log (see :meth:`to_json` for the reported form).
+
+    It holds no frame, so the intermediate logs of a long list of rules are freed as soon
+    as the next rule has run.
+    """
 
     index: int
     rule: str
@@ -93,7 +97,11 @@ class RuleChange:
     rows_out: int
     cases_in: int
     cases_out: int
-    outcome: Outcome
+    counts: dict[str, int]
+    values_fixed: dict[str, int]
+    columns_added: tuple[str, ...]
+    columns_removed: tuple[str, ...]
+    examples: list[dict[str, Any]]
     seconds: float
 
     def to_json(self) -> dict[str, Any]:
@@ -108,11 +116,11 @@ class RuleChange:
             "casesIn": self.cases_in,
             "casesOut": self.cases_out,
             "casesRemoved": self.cases_in - self.cases_out,
-            "valuesFixed": self.outcome.values_fixed,
-            "columnsAdded": list(self.outcome.columns_added),
-            "columnsRemoved": list(self.outcome.columns_removed),
-            "counts": self.outcome.counts,
-            "examples": self.outcome.examples,
+            "valuesFixed": self.values_fixed,
+            "columnsAdded": list(self.columns_added),
+            "columnsRemoved": list(self.columns_removed),
+            "counts": self.counts,
+            "examples": self.examples,
             "durationSeconds": round(self.seconds, 6),
         }
 
@@ -187,8 +195,7 @@ def apply_rules(
     for index, rule in enumerate(rules):
         if check_cancelled is not None:
             check_cancelled()
-        change = _run(index, rule, frame, env)
-        frame = change.outcome.frame
+        frame, change = _run(index, rule, frame, env)
         changes.append(change)
         processed += change.rows_in
         if progress is not None:
@@ -207,13 +214,15 @@ def apply_rules(
     return CleaningResult(frame.sort([CASE, TIMESTAMP, EVENT_INDEX]), tuple(changes))
 
 
-def _run(index: int, rule: CleaningRule, frame: pl.DataFrame, env: Environment) -> RuleChange:
+def _run(
+    index: int, rule: CleaningRule, frame: pl.DataFrame, env: Environment
+) -> tuple[pl.DataFrame, RuleChange]:
     began = time.perf_counter()
     try:
         outcome = rule.apply(frame, env)
     except CleaningRuleError as error:
         raise CleaningRuleError(f"{FIELD}[{index}]", f"{error.field}: {error.reason}") from None
-    return RuleChange(
+    change = RuleChange(
         index=index,
         rule=rule.name,
         options=rule.describe(),
@@ -221,9 +230,14 @@ def _run(index: int, rule: CleaningRule, frame: pl.DataFrame, env: Environment) 
         rows_out=outcome.frame.height,
         cases_in=case_count(frame),
         cases_out=case_count(outcome.frame),
-        outcome=outcome,
+        counts=outcome.counts,
+        values_fixed=outcome.values_fixed,
+        columns_added=outcome.columns_added,
+        columns_removed=outcome.columns_removed,
+        examples=outcome.examples,
         seconds=time.perf_counter() - began,
     )
+    return outcome.frame, change
 
 
 def _read(value: Any, field: str) -> tuple[tuple[CleaningRule, ...], list[Problem]]:
