@@ -282,3 +282,17 @@ def test_every_rule_in_one_list_gives_a_json_report() -> None:
     assert [change["rule"] for change in report] == list(RULES)
     text = json.dumps(report, allow_nan=False)
     assert '"span"' in text and '"droppedTransition": "x"' in text
+
+
+def test_flagged_timestamps_can_be_filtered_by_a_later_rule() -> None:
+    log = events([("c1", "a", 0), ("c1", "b", 1e6)])
+    flag = {"rule": "fix_timestamps", "outOfRange": "flag"}
+    drop = {
+        "rule": "filter_attribute",
+        "attribute": "timestamp_out_of_range",
+        "values": ["true"],
+        "level": "event",
+        "keep": False,
+    }
+    result = apply_rules(log, parse_rules([flag, drop]))
+    assert result.frame[EVENT_INDEX].to_list() == [0]
