@@ -63,6 +63,12 @@ def test_duplicates_keep_the_earliest_source_row_whatever_the_frame_order() -> N
     assert change.examples[0]["row"] == 2
 
 
+def test_rows_sharing_a_source_position_are_still_duplicates() -> None:
+    log = events([("c1", "a", 0)])
+    frame, change = run(pl.concat([log, log]), "remove_duplicates")
+    assert frame.height == 1 and change.counts["duplicates"] == 1
+
+
 def test_duplicate_keys_must_be_columns_of_the_log() -> None:
     log = events([("c1", "a", 0)])
     with pytest.raises(CleaningRuleError) as caught:

@@ -14,6 +14,7 @@ from typing import Any, ClassVar, Final
 import polars as pl
 
 from minerun.analysis.cleaning.base import (
+    MAX_EXAMPLES,
     CleaningRule,
     Environment,
     Option,
@@ -57,16 +58,27 @@ class RemoveDuplicates(CleaningRule):
 
     def apply(self, frame: pl.DataFrame, env: Environment) -> Outcome:
         keys = [column_name(key) for key in self.keys] if self.keys else _attributes(frame)
-        marked = frame.with_columns(
-            pl.col(EVENT_INDEX).min().over(keys).alias("_first"),
-        ).with_columns((pl.col(EVENT_INDEX) != pl.col("_first")).alias("_repeat"))
-        repeats = marked.filter("_repeat").sort(EVENT_INDEX)
-        first_row = (pl.col("_first").cast(pl.Int64) + 1).alias("repeatsRow")
-        return Outcome(
-            marked.filter(~pl.col("_repeat")).drop("_first", "_repeat"),
-            counts={"duplicates": repeats.height},
-            examples=example_rows(repeats.with_columns(first_row), ("repeatsRow",)),
+        # A stable sort by source position makes "first distinct" the earliest in the file,
+        # whatever order the frame came in (and even if two rows share a position).
+        ordered = frame.sort(EVENT_INDEX, maintain_order=True).with_columns(
+            pl.struct(keys).is_first_distinct().alias("_first")
         )
+        kept = ordered.filter("_first").drop("_first")
+        repeats = ordered.filter(~pl.col("_first")).drop("_first")
+        return Outcome(
+            kept,
+            counts={"duplicates": repeats.height},
+            examples=_repeat_examples(kept, repeats.head(MAX_EXAMPLES), keys),
+        )
+
+
+def _repeat_examples(
+    kept: pl.DataFrame, repeats: pl.DataFrame, keys: list[str]
+) -> list[dict[str, Any]]:
+    """The first repeats, each with ``repeatsRow``: the row of the event it repeats."""
+    first = kept.select(*keys, (pl.col(EVENT_INDEX).cast(pl.Int64) + 1).alias("repeatsRow"))
+    found = repeats.join(first, on=keys, how="left", nulls_equal=True, maintain_order="left")
+    return example_rows(found, ("repeatsRow",))
 
 
 def _attributes(frame: pl.DataFrame) -> list[str]:
