@@ -8,11 +8,13 @@
     ├── EncodingError           the bytes are not text in the declared encoding
     ├── EmptyLogError           the file holds no event
     ├── LogTooLargeError        the content, once decompressed, exceeds the allowed size
-    └── MalformedLogError       the content is not a valid CSV, XES or Parquet event log
+    ├── MalformedLogError       the content is not a valid CSV, XES or Parquet event log
+    ├── InvalidCleaningRulesError  a list of cleaning rules names an unknown rule or option
+    └── CleaningRuleError       a valid cleaning rule does not fit this log (an absent column)
 
 Every error is a client error (the input is at fault, never the server): an API maps
-``UnsupportedFormatError`` and ``InvalidMappingError`` to 400, ``LogTooLargeError`` to 413
-and the others to 422. Each
+``UnsupportedFormatError``, ``InvalidMappingError`` and ``InvalidCleaningRulesError`` to
+400, ``LogTooLargeError`` to 413 and the others to 422. Each
 carries a human-readable ``message`` and ``field``, the column, attribute or setting it is
 about (``None`` when it concerns the whole file). The docstring of each class is its
 default message.
@@ -21,9 +23,11 @@ default message.
 from __future__ import annotations
 
 __all__ = [
+    "CleaningRuleError",
     "EmptyLogError",
     "EncodingError",
     "EventLogError",
+    "InvalidCleaningRulesError",
     "InvalidMappingError",
     "LogNotFoundError",
     "LogTooLargeError",
@@ -114,3 +118,20 @@ class MalformedLogError(EventLogError):
     def __init__(self, reason: str, *, field: str | None = None) -> None:
         self.reason = reason
         super().__init__(f"Malformed event log: {reason}", field=field)
+
+
+class InvalidCleaningRulesError(EventLogError):
+    """The cleaning rules are not valid."""
+
+    def __init__(self, problems: list[dict[str, str]]) -> None:
+        self.problems = problems
+        first = problems[0] if problems else {"field": None, "reason": "no problem given"}
+        super().__init__(f"Invalid cleaning rules: {first['reason']}", field=first["field"])
+
+
+class CleaningRuleError(EventLogError):
+    """A cleaning rule cannot be applied to this event log."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"Cannot apply {field}: {reason}", field=field)
