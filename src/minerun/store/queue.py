@@ -229,6 +229,8 @@ class QueueStore:
                     started_at=now,
                     finished_at=None,
                     records_processed=0,
+                    work_fraction=None,
+                    live=None,
                     error=None,
                 )
             )
@@ -242,20 +244,31 @@ class QueueStore:
         activity: str | None,
         processed_before: int,
         network_bytes: int | None,
+        fraction: float | None = None,
+        live: dict[str, Any] | None = None,
     ) -> None:
-        """Record records done of total in the running phase (and the operation's count)."""
+        """Record the running phase's records done of total, share of work and live figures.
+
+        The operation's ``processed_records`` is the most records any of its phases has gone
+        through (every phase reads the same input, so counts are never added across phases).
+        """
         with self.engine.begin() as conn:
+            processed = max(processed_before, done)
             self._fence(
-                conn,
-                lease,
-                {"processed_records": processed_before + done, "network_bytes": network_bytes},
+                conn, lease, {"processed_records": processed, "network_bytes": network_bytes}
             )
             conn.execute(
                 update(t.phases)
                 .where(p.operation_id == lease.operation_id, p.position == position)
-                .values(records_processed=done, total_records=total, current_activity=activity)
+                .values(
+                    records_processed=done,
+                    total_records=total,
+                    current_activity=activity,
+                    work_fraction=fraction,
+                    live=live,
+                )
             )
-            self._progress_events.emit(conn, lease.operation_id, lease.token, position, done, total)
+            self._progress_events.emit(conn, lease.operation_id, lease.token)
 
     def complete_phase(
         self,
@@ -278,6 +291,8 @@ class QueueStore:
                     finished_at=now,
                     results=results,
                     total_records=total_records,
+                    work_fraction=None,
+                    live=None,
                 )
             )
             if artifact_rows:

@@ -293,12 +293,16 @@ class Supervisor:
         usage = {s.lease.operation_id: s.usage for s in self.slots if s.lease and s.usage}
         if held:
             self.database.queue.renew(held, now, self.settings.lease_seconds, usage)
+        # Slots that said they are ready count towards the estimates of when queued work starts.
+        ready = sum(1 for slot in self.slots if slot.pid is not None and not slot.killed)
+        self.database.workload.beat(self.name, ready, now)
         rescued = self.database.queue.rescue_expired(now)
         if rescued:
             log.warning("took over operations of stopped workers: %s", rescued)
         self.database.queue.sweep_timeouts(now)
 
     def _shutdown(self) -> None:
+        self.database.workload.forget(self.name)
         for slot in self.slots:
             if slot.pid is None:  # still starting: nothing to finish, no reason to wait
                 slot.process.kill()
