@@ -138,30 +138,34 @@ class Remaining:
     basis: str
 
 
+PRIOR_WEIGHT = 0.1
+"""How much the duration estimate counts against the measured pace: as much as this share
+of the work measured."""
+
+
 def running_remaining(elapsed: float, done: float, planned: DurationEstimate) -> Remaining:
     """Time left of a running operation that has done ``done`` (0 to 1) of its work.
 
-    The measured pace says the whole run takes ``elapsed / done``; the estimate says
-    ``planned``. Each is weighted by how much it knows, the pace by the share done and the
-    estimate by the share left, and the result scaled by the work left:
-    ``left = (1 - done) x (done x elapsed / done + (1 - done) x planned)``. So the time left
-    follows the measured pace more closely as the run goes on, and reaches 0 at the end.
+    The pace is work per second. The estimate says the whole work takes ``planned``; the run
+    so far did ``done`` in ``elapsed`` seconds. The two are pooled as if the estimate were
+    ``k`` (``PRIOR_WEIGHT``) of the work measured beforehand:
+    ``pace = (done + k) / (elapsed + k x planned)`` and ``left = (1 - done) / pace``.
+    Before any time has passed this is the estimate; as work is done, the measured pace
+    soon dominates; time passing without progress makes it longer; at the end it is 0.
     """
     done = min(max(done, 0.0), 1.0)
-    left = 1.0 - done
-    if done <= 0.0 or elapsed <= 0.0:
-        return Remaining(
-            planned.low_seconds, planned.expected_seconds, planned.high_seconds, planned.basis
-        )
+    elapsed = max(elapsed, 0.0)
+    k = PRIOR_WEIGHT
 
-    def blend(total: float) -> float:
-        return left * (elapsed + left * total)
+    def left(total: float) -> float:
+        return (1.0 - done) * (elapsed + k * total) / (done + k)
 
+    basis = planned.basis if done <= 0.0 else f"measured-pace+{planned.basis}"
     return Remaining(
-        blend(planned.low_seconds),
-        blend(planned.expected_seconds),
-        blend(planned.high_seconds),
-        f"measured-pace+{planned.basis}",
+        left(planned.low_seconds),
+        left(planned.expected_seconds),
+        left(planned.high_seconds),
+        basis,
     )
 
 

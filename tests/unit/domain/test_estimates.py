@@ -63,24 +63,27 @@ def test_history_of_one_other_size_scales_its_rate() -> None:
 PLANNED = DurationEstimate(90.0, 100.0, 120.0, "history-rate", 5)
 
 
-def test_remaining_time_is_the_estimate_before_any_progress() -> None:
-    left = running_remaining(elapsed=5.0, done=0.0, planned=PLANNED)
+def test_remaining_time_is_the_estimate_before_any_time_has_passed() -> None:
+    left = running_remaining(elapsed=0.0, done=0.0, planned=PLANNED)
     assert (left.low_seconds, left.expected_seconds, left.high_seconds) == (90.0, 100.0, 120.0)
     assert left.basis == "history-rate"
+    # Time passing without progress makes it longer.
+    assert running_remaining(elapsed=5.0, done=0.0, planned=PLANNED).expected_seconds > 100
 
 
 def test_remaining_time_follows_the_measured_pace_as_work_is_done() -> None:
-    # Running twice as fast as estimated: 25 % done after 12.5 s, then 50 % after 25 s.
-    quarter = running_remaining(elapsed=12.5, done=0.25, planned=PLANNED)
-    half = running_remaining(elapsed=25.0, done=0.5, planned=PLANNED)
-    assert quarter.basis == half.basis == "measured-pace+history-rate"
-    assert quarter.expected_seconds == pytest.approx(0.75 * (12.5 + 0.75 * 100))
-    assert half.expected_seconds == pytest.approx(0.5 * (25 + 0.5 * 100))
-    # The end moves earlier as the pace is measured, towards the pace alone (25 s left).
-    assert 12.5 + quarter.expected_seconds > 25 + half.expected_seconds > 50
+    # Running ten times as fast as estimated: 10 % done after 1 s, then 50 % after 5 s.
+    early = running_remaining(elapsed=1.0, done=0.1, planned=PLANNED)
+    half = running_remaining(elapsed=5.0, done=0.5, planned=PLANNED)
+    assert early.basis == half.basis == "measured-pace+history-rate"
+    assert early.expected_seconds == pytest.approx(0.9 * (1 + 0.1 * 100) / 0.2)
+    assert half.expected_seconds == pytest.approx(0.5 * (5 + 0.1 * 100) / 0.6)
+    # The end moves earlier as the pace is measured, towards the pace alone (5 s left).
+    assert 1 + early.expected_seconds > 5 + half.expected_seconds > 10
     assert half.low_seconds < half.expected_seconds < half.high_seconds
-    nearly = running_remaining(elapsed=49.0, done=0.98, planned=PLANNED)
-    assert nearly.expected_seconds == pytest.approx(0.02 * (49 + 0.02 * 100))
+    # Running as estimated, the end stays where the estimate put it.
+    on_time = running_remaining(elapsed=50.0, done=0.5, planned=PLANNED)
+    assert 50 + on_time.expected_seconds == pytest.approx(100.0)
     assert running_remaining(elapsed=50.0, done=1.0, planned=PLANNED).expected_seconds == 0
 
 

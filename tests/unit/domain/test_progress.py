@@ -104,7 +104,7 @@ def test_timing_of_a_running_operation_moves_with_its_pace() -> None:
     timing = timing_of(running, progress_of(running, NOW), None, NOW)
     assert timing.start_in is None and timing.remaining is not None
     assert timing.remaining.basis == "measured-pace+history-rate"
-    assert timing.completion_in == pytest.approx(0.5 * (10 + 0.5 * 100))
+    assert timing.completion_in == pytest.approx(0.5 * (10 + 0.1 * 100) / 0.6)
 
 
 def test_timing_of_a_queued_operation_waits_for_the_queue() -> None:
@@ -124,4 +124,4 @@ def test_a_resumed_operation_measures_the_pace_of_its_own_work() -> None:
     )
     timing = timing_of(resumed, progress_of(resumed, NOW), None, NOW)
     # Half of its own work (phase 1) in 10 s; the estimate covers that phase only.
-    assert timing.completion_in == pytest.approx(0.5 * (10 + 0.5 * 100))
+    assert timing.completion_in == pytest.approx(0.5 * (10 + 0.1 * 100) / 0.6)

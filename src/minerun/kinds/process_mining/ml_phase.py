@@ -26,8 +26,9 @@ STEP_WEIGHTS = (1.0, 1.0, 1.0)
 
 def run(ctx: PhaseContext) -> dict[str, Any]:
     params = parse(ctx.parameters)
-    frame = load_log(ctx, params)
     models = _Models(planned=int(params.anomalies) + 2 * int(params.predictions))
+    ctx.progress(0, None, "Reading the log", fraction=0.0, figures=models.figures())
+    frame = load_log(ctx, params)
     step = StepProgress(ctx, frame.height, dataset_events(ctx, params), STEP_WEIGHTS)
     step.next("Training anomaly detection models", models.figures())
     # Much of the work is in Polars and scikit-learn's compiled code, which leave the
