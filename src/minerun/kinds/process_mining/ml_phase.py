@@ -20,8 +20,9 @@ from minerun.kinds.steps import StepProgress
 SEED = 0
 ANOMALIES_IN_RESULTS = 100
 _SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
-# Shares of the phase's work: anomaly detection, the predictive models, the patterns.
-STEP_WEIGHTS = (1.0, 1.0, 1.0)
+# Shares of the phase's work: anomaly detection, then what is left of the predictive models
+# and of the patterns, which run beside it (on BPIC 2012, 0.38 s, 0.27 s and 0.2 s alone).
+STEP_WEIGHTS = (2.0, 1.0, 1.0)
 
 
 def run(ctx: PhaseContext) -> dict[str, Any]:
