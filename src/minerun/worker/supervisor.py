@@ -302,7 +302,6 @@ class Supervisor:
         self.database.queue.sweep_timeouts(now)
 
     def _shutdown(self) -> None:
-        self.database.workload.forget(self.name)
         for slot in self.slots:
             if slot.pid is None:  # still starting: nothing to finish, no reason to wait
                 slot.process.kill()
@@ -315,6 +314,8 @@ class Supervisor:
             slot.process.join(timeout=2)
             if slot.process.is_alive():
                 slot.process.kill()
+        # Last, so that the slots are stopped even when the database cannot be reached.
+        self.database.workload.forget(self.name)
 
 
 def _now() -> datetime:
