@@ -28,6 +28,8 @@ from minerun.store.wakeup import Waker
 
 o = t.operations.c
 p = t.phases.c
+# What a phase reports while it runs, cleared when it starts and when it completes.
+_NO_STEP_FIGURES = {"work_fraction": None, "live": None}
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,9 +231,8 @@ class QueueStore:
                     started_at=now,
                     finished_at=None,
                     records_processed=0,
-                    work_fraction=None,
-                    live=None,
                     error=None,
+                    **_NO_STEP_FIGURES,
                 )
             )
 
@@ -247,11 +248,8 @@ class QueueStore:
         fraction: float | None = None,
         live: dict[str, Any] | None = None,
     ) -> None:
-        """Record the running phase's records done of total, share of work and live figures.
-
-        The operation's ``processed_records`` is the most records any of its phases has gone
-        through (every phase reads the same input, so counts are never added across phases).
-        """
+        """Record the running phase's records done of total, share of work and live figures;
+        the operation's count is the most records any phase went through (docs/lifecycle.md)."""
         with self.engine.begin() as conn:
             processed = max(processed_before, done)
             self._fence(
@@ -291,8 +289,7 @@ class QueueStore:
                     finished_at=now,
                     results=results,
                     total_records=total_records,
-                    work_fraction=None,
-                    live=None,
+                    **_NO_STEP_FIGURES,
                 )
             )
             if artifact_rows:
