@@ -20,6 +20,7 @@ from minerun.store.phase_figures import phase_figures
 
 o = t.operations.c
 w = t.workers.c
+FORGET_AFTER = timedelta(days=1)
 QUEUE_LIMIT = 1000
 """Queued operations read for an estimate; those further back cannot start earlier anyway."""
 
@@ -44,13 +45,16 @@ class WorkloadStore:
         self._reader = reader(engine)
 
     def beat(self, worker: str, slots: int, now: datetime) -> None:
-        """Say that ``worker`` is alive with ``slots`` slots."""
+        """Say that ``worker`` is alive with ``slots`` slots; forget workers long gone."""
         with self.engine.begin() as conn:
             changed = conn.execute(
                 update(t.workers).where(w.name == worker).values(slots=slots, seen_at=now)
             )
             if changed.rowcount == 0:
                 conn.execute(insert(t.workers).values(name=worker, slots=slots, seen_at=now))
+                # Names carry the process id, so each start adds a row; a killed worker's
+                # row is never removed by the worker itself.
+                conn.execute(delete(t.workers).where(w.seen_at < now - FORGET_AFTER))
 
     def forget(self, worker: str) -> None:
         """A worker that stops says so, so its slots stop counting at once."""
