@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -160,6 +160,10 @@ def test_a_queued_operation_starts_after_the_running_ones_end(api: Api) -> None:
     # (within the answers' whole seconds), then runs its own estimated duration.
     assert min(ends) - timedelta(seconds=1) <= start <= min(ends) + timedelta(seconds=1)
     assert _when(progress["estimatedCompletion"]) >= start + timedelta(seconds=20)
+    # Its time left counts the wait (the running ones sleep for a minute) and its own run.
+    waiting_for = (start - datetime.now(UTC)).total_seconds()
+    assert waiting_for > 20
+    assert progress["estimatedRemainingSeconds"] >= waiting_for + 20
     # The answer to the submission, read earlier, already put its end after the running
     # ones' expected end as they stood then.
     first_end = min(_when(p["estimatedCompletion"]) for p in before)

@@ -95,6 +95,7 @@ def progress_view(
     progress: Progress, timing: Timing, op: Operation, now: datetime
 ) -> dict[str, Any]:
     left = timing.remaining
+    wait = timing.start_in or 0.0  # a queued operation's time left includes its wait
     return {
         "percentage": round(progress.percentage),
         "percentageExact": round(progress.percentage, 2),
@@ -106,8 +107,8 @@ def progress_view(
         "elapsedSeconds": round(progress.elapsed_seconds, 3),
         "estimatedRemaining": None
         if left is None
-        else range_text(left.low_seconds, left.high_seconds),
-        "estimatedRemainingSeconds": None if left is None else _round(left.expected_seconds),
+        else range_text(wait + left.low_seconds, wait + left.high_seconds),
+        "estimatedRemainingSeconds": _round(timing.completion_in),
         "estimatedStart": iso(_at(now, timing.start_in)),
         "estimatedCompletion": iso(_at(now, timing.completion_in)),
         "estimateBasis": None if left is None else left.basis,
