@@ -170,7 +170,7 @@ class Cluster:
     def env(self, overrides: dict[str, object]) -> dict[str, str]:
         """The environment of a minerun process: test kinds importable, settings as MINERUN_*."""
         env = {key: value for key, value in os.environ.items() if not key.startswith("MINERUN_")}
-        env["PYTHONPATH"] = str(REPO_ROOT)
+        env["PYTHONPATH"] = os.pathsep.join([str(REPO_ROOT / "src"), str(REPO_ROOT)])
         env["PYTHONUNBUFFERED"] = "1"
         values = {
             **DEFAULT_SETTINGS,

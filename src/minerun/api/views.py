@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from minerun.api import links
-from minerun.domain.estimates import DurationEstimate
+from minerun.domain.estimates import DurationEstimate, Queue, Timing
 from minerun.domain.humanize import (
     duration_text,
     money_text,
@@ -15,10 +15,10 @@ from minerun.domain.humanize import (
     rate_text,
     size_text,
 )
+from minerun.domain.progress import Progress, phase_fraction, progress_of, timing_of
 from minerun.domain.records import Artifact, Operation, Phase
 from minerun.domain.statuses import TERMINAL, OperationStatus, PhaseStatus
 from minerun.domain.times import iso
-from minerun.services.progress import Progress, phase_fraction, progress_of
 from minerun.store.webhooks import OperationNotices
 
 
@@ -55,8 +55,11 @@ def resources_view(op: Operation) -> dict[str, Any]:
     }
 
 
-def start_view(op: Operation, links_: Links, webhooks: int) -> dict[str, Any]:
+def start_view(
+    op: Operation, links_: Links, webhooks: int, queue: Queue | None = None
+) -> dict[str, Any]:
     estimate = _estimate(op)
+    now = datetime.now(UTC)
     return {
         "operationId": op.id,
         "operationType": op.operation_type,
@@ -64,7 +67,7 @@ def start_view(op: Operation, links_: Links, webhooks: int) -> dict[str, Any]:
         "status": op.status.value,
         "estimatedDuration": range_text(estimate.low_seconds, estimate.high_seconds),
         "estimatedDurationSeconds": estimate.to_json(),
-        "estimatedCompletion": iso(_eta(op, estimate.high_seconds)),
+        "estimatedCompletion": iso(_completion(op, queue, now)),
         "trackingUrl": links_.operation_path(op),
         "webhooksRegistered": webhooks,
         "priority": op.priority.value,
@@ -74,14 +77,20 @@ def start_view(op: Operation, links_: Links, webhooks: int) -> dict[str, Any]:
     }
 
 
-def _eta(op: Operation, seconds: float) -> datetime:
-    return max(op.created_at, op.run_after) + timedelta(seconds=seconds)
+def _completion(op: Operation, queue: Queue | None, now: datetime) -> datetime | None:
+    """When a new operation should end: after the queue ahead of it, then its own run."""
+    return _at(now, timing_of(op, progress_of(op, now), queue, now).completion_in)
 
 
-def progress_view(progress: Progress, op: Operation, now: datetime) -> dict[str, Any]:
-    remaining = None
-    if progress.remaining_low is not None and progress.remaining_high is not None:
-        remaining = range_text(progress.remaining_low, progress.remaining_high)
+def _at(now: datetime, seconds: float | None) -> datetime | None:
+    return None if seconds is None else now + timedelta(seconds=seconds)
+
+
+def progress_view(
+    progress: Progress, timing: Timing, op: Operation, now: datetime
+) -> dict[str, Any]:
+    left = timing.remaining
+    wait = timing.start_in or 0.0  # a queued operation's time left includes its wait
     return {
         "percentage": round(progress.percentage),
         "percentageExact": round(progress.percentage, 2),
@@ -91,9 +100,13 @@ def progress_view(progress: Progress, op: Operation, now: datetime) -> dict[str,
         "startTime": iso(op.started_at),
         "elapsedTime": duration_text(progress.elapsed_seconds),
         "elapsedSeconds": round(progress.elapsed_seconds, 3),
-        "estimatedRemaining": remaining,
-        "estimatedRemainingSeconds": _round(progress.remaining_high),
-        "estimatedCompletion": iso(progress.estimated_completion(now)),
+        "estimatedRemaining": None
+        if left is None
+        else range_text(wait + left.low_seconds, wait + left.high_seconds),
+        "estimatedRemainingSeconds": _round(timing.completion_in),
+        "estimatedStart": iso(_at(now, timing.start_in)),
+        "estimatedCompletion": iso(_at(now, timing.completion_in)),
+        "estimateBasis": None if left is None else left.basis,
     }
 
 
@@ -130,7 +143,7 @@ def _size(value: int | None) -> str | None:
     return None if value is None else size_text(value)
 
 
-def phase_view(phase: Phase, op: Operation, progress: Progress, now: datetime) -> dict[str, Any]:
+def phase_view(phase: Phase, op: Operation, timing: Timing, now: datetime) -> dict[str, Any]:
     view: dict[str, Any] = {"phaseName": phase.name, "status": phase.status.value}
     if phase.started_at is not None:
         view["startTime"] = iso(phase.started_at)
@@ -146,35 +159,32 @@ def phase_view(phase: Phase, op: Operation, progress: Progress, now: datetime) -
         if phase.reused_from:
             view["reusedFrom"] = phase.reused_from
     elif phase.status is PhaseStatus.RUNNING:
-        view["progress"] = round(100 * phase_fraction(phase.records_processed, phase.total_records))
+        view["progress"] = round(100 * phase_fraction(phase))
         view["recordsProcessed"] = phase.records_processed
         view["totalRecords"] = phase.total_records
         view["currentActivity"] = phase.current_activity
+        view.update(phase.live or {})
     elif phase.status is PhaseStatus.PENDING and op.status not in TERMINAL:
-        view.update(_pending_estimate(phase, op, progress, now))
+        view.update(_pending_estimate(phase, op, timing, now))
     if phase.error:
         view["error"] = phase.error
     return view
 
 
-def _pending_estimate(
-    phase: Phase, op: Operation, progress: Progress, now: datetime
-) -> dict[str, Any]:
-    """When a pending phase should start and how long it should take, by phase weight."""
-    estimate = _estimate(op)
-    total = sum(p.weight for p in op.phases) or 1.0
-    share = phase.weight / total
-    before = sum(p.weight for p in op.phases[: phase.position] if p.status is PhaseStatus.PENDING)
-    running = [p for p in op.phases if p.status is PhaseStatus.RUNNING]
-    left_in_running = sum(
-        p.weight * (1 - phase_fraction(p.records_processed, p.total_records)) for p in running
-    )
-    start_in = (before + left_in_running) / total * estimate.expected_seconds
+def _pending_estimate(phase: Phase, op: Operation, timing: Timing, now: datetime) -> dict[str, Any]:
+    """When a pending phase should start and how long it should take: the operation's time
+    left shared out by the weight of work left in each phase."""
+    left = timing.remaining
+    if left is None:
+        return {"estimatedStartTime": None, "estimatedDuration": None}
+    work = [p.weight * (1.0 - phase_fraction(p)) for p in op.phases]
+    total = sum(work) or 1.0
+    before = sum(work[: phase.position]) / total
+    share = work[phase.position] / total
+    start_in = (timing.start_in or 0.0) + before * left.expected_seconds
     return {
         "estimatedStartTime": iso(now + timedelta(seconds=start_in)),
-        "estimatedDuration": range_text(
-            estimate.low_seconds * share, estimate.high_seconds * share
-        ),
+        "estimatedDuration": range_text(left.low_seconds * share, left.high_seconds * share),
     }
 
 
@@ -203,19 +213,24 @@ def notifications_view(op: Operation, notices: OperationNotices | None) -> dict[
 
 
 def status_view(
-    op: Operation, now: datetime | None = None, notices: OperationNotices | None = None
+    op: Operation,
+    now: datetime | None = None,
+    notices: OperationNotices | None = None,
+    queue: Queue | None = None,
 ) -> dict[str, Any]:
+    """The status answer; ``queue`` is needed for the start estimate of a queued operation."""
     now = now or datetime.now(UTC)
     progress = progress_of(op, now)
+    timing = timing_of(op, progress, queue, now)
     view: dict[str, Any] = {
         "operationId": op.id,
         "operationType": op.operation_type,
         "operationName": op.operation_name,
         "operationDescription": op.operation_description,
         "status": op.status.value,
-        "progress": progress_view(progress, op, now),
+        "progress": progress_view(progress, timing, op, now),
         "execution": execution_view(op, progress),
-        "phases": [phase_view(p, op, progress, now) for p in op.phases],
+        "phases": [phase_view(p, op, timing, now) for p in op.phases],
         "callbacks": callbacks_view(notices),
         "notifications": notifications_view(op, notices),
         "dateCreated": iso(op.created_at),
@@ -250,7 +265,7 @@ def status_view(
     return view
 
 
-def list_item(op: Operation, now: datetime) -> dict[str, Any]:
+def list_item(op: Operation, now: datetime, queue: Queue | None = None) -> dict[str, Any]:
     progress = progress_of(op, now)
     item: dict[str, Any] = {
         "operationId": op.id,
@@ -268,7 +283,9 @@ def list_item(op: Operation, now: datetime) -> dict[str, Any]:
         item["durationSeconds"] = round(progress.elapsed_seconds, 3)
         item["recordsProcessed"] = op.processed_records
     else:
-        item["estimatedCompletion"] = iso(progress.estimated_completion(now))
+        item["estimatedCompletion"] = iso(
+            _at(now, timing_of(op, progress, queue, now).completion_in)
+        )
         item["currentPhase"] = progress.current_phase
         item["resourceUsage"] = {"cpuUsage": op.cpu_percent, "memoryUsage": _size(op.memory_bytes)}
     return item
@@ -301,7 +318,7 @@ def cancel_view(op: Operation, links_: Links) -> dict[str, Any]:
     }
 
 
-def retry_view(original: Operation, new: Operation) -> dict[str, Any]:
+def retry_view(original: Operation, new: Operation, queue: Queue | None = None) -> dict[str, Any]:
     info = new.retry_info or {}
     estimate = _estimate(new)
     return {
@@ -313,7 +330,7 @@ def retry_view(original: Operation, new: Operation) -> dict[str, Any]:
         "resumeFromPhase": info.get("resumeFromPhase"),
         "status": new.status.value,
         "estimatedDuration": range_text(estimate.low_seconds, estimate.high_seconds),
-        "estimatedCompletion": iso(_eta(new, estimate.high_seconds)),
+        "estimatedCompletion": iso(_completion(new, queue, datetime.now(UTC))),
         "preservedResults": {
             "phasesPreserved": info.get("phasesPreserved", 0),
             "phasesReused": info.get("phasesReused", []),

@@ -1,18 +1,23 @@
-"""Duration, progress and cost estimates, computed from recorded history.
+"""Duration, remaining-time, queue-wait and cost estimates; pure arithmetic, no I/O.
 
-An estimate for a new operation comes from the completed operations of the same kind:
-when both have record counts, from their processing rates (records per second), else from
-their durations. The expected value is the median; the range spans the interquartile range.
-With no history, the configured default duration is used with a +/-25% range, and the
-estimate says so in ``basis``.
+Before an operation runs, its duration comes from the completed operations of the same
+kind (``estimate_duration``), scaled by records. While it runs, the time left weighs the pace
+measured so far by the share of work done and that estimate by the share left
+(``running_remaining``). While it waits, its start comes from the queue ahead of it, spread
+over the live worker slots (``queue_start``). Each figure says what it rests on in ``basis``;
+the definitions are in docs/lifecycle.md.
 """
 
 from __future__ import annotations
 
+import heapq
 import statistics
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 DEFAULT_SPREAD = 0.25
+COMPARABLE_FACTOR = 2.0
+"""Runs with between 1/2 and 2 times the records of the new one are of comparable size."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +55,16 @@ class DurationEstimate:
             samples=int(data["samples"]),  # type: ignore[call-overload]
         )
 
+    def scaled(self, share: float) -> DurationEstimate:
+        """The estimate for ``share`` of the work (a resumed operation runs only the rest)."""
+        return DurationEstimate(
+            self.low_seconds * share,
+            self.expected_seconds * share,
+            self.high_seconds * share,
+            self.basis,
+            self.samples,
+        )
+
 
 def _quartiles(values: list[float]) -> tuple[float, float, float]:
     if len(values) == 1:
@@ -61,17 +76,22 @@ def _quartiles(values: list[float]) -> tuple[float, float, float]:
 def estimate_duration(
     history: list[HistorySample], total_records: int | None, default_seconds: float
 ) -> DurationEstimate:
-    """Estimate how long an operation over ``total_records`` records will run."""
-    rated = [s for s in history if s.records and s.seconds > 0]
+    """Estimate how long an operation over ``total_records`` records will run.
+
+    With a record count: the seconds per record of past runs of comparable size (within a
+    factor of two) when there are some (``history-rate``); otherwise a line through every
+    past run, fixed seconds plus seconds per record (``history-fit``), so that small runs
+    dominated by their start-up cost do not stand for large ones. Without a count: the
+    durations of past runs (``history-duration``). With no history: the configured default.
+    """
+    rated = [(float(s.records), s.seconds) for s in history if s.records and s.seconds > 0]
     if total_records and rated:
-        slow, mid, fast = _quartiles([s.records / s.seconds for s in rated])  # type: ignore[operator]
-        return DurationEstimate(
-            total_records / fast,
-            total_records / mid,
-            total_records / slow,
-            "history-rate",
-            len(rated),
-        )
+        comparable = [(r, s) for r, s in rated if _comparable(r, total_records)]
+        if comparable:
+            low, mid, high = _quartiles(sorted(s / r for r, s in comparable))
+            n = float(total_records)
+            return DurationEstimate(n * low, n * mid, n * high, "history-rate", len(comparable))
+        return _fitted(rated, float(total_records))
     timed = [s.seconds for s in history if s.seconds > 0]
     if timed:
         low, mid, high = _quartiles(timed)
@@ -82,6 +102,96 @@ def estimate_duration(
     )
 
 
+def _comparable(records: float, target: int) -> bool:
+    return target / COMPARABLE_FACTOR <= records <= target * COMPARABLE_FACTOR
+
+
+def _fitted(rated: list[tuple[float, float]], records: float) -> DurationEstimate:
+    """Theil-Sen line seconds = fixed + per_record x records; the range from its errors."""
+    slopes = [
+        (s2 - s1) / (r2 - r1)
+        for i, (r1, s1) in enumerate(rated)
+        for r2, s2 in rated[i + 1 :]
+        if r2 != r1
+    ]
+    if slopes:
+        per_record = max(statistics.median(slopes), 0.0)
+        fixed = max(statistics.median(s - per_record * r for r, s in rated), 0.0)
+    else:
+        # Every run had the same size: scale their rate, the only measure there is.
+        per_record, fixed = statistics.median(s / r for r, s in rated), 0.0
+    expected = fixed + per_record * records
+    ratios = sorted(s / (fixed + per_record * r) for r, s in rated if fixed + per_record * r > 0)
+    low, _mid, high = _quartiles(ratios) if ratios else (1.0, 1.0, 1.0)
+    return DurationEstimate(
+        expected * min(low, 1.0), expected, expected * max(high, 1.0), "history-fit", len(rated)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Remaining:
+    """Time left: a range, its expected value and what it rests on."""
+
+    low_seconds: float
+    expected_seconds: float
+    high_seconds: float
+    basis: str
+
+
+PRIOR_WEIGHT = 0.1
+"""How much the duration estimate counts against the measured pace: as much as this share
+of the work measured."""
+
+
+def running_remaining(elapsed: float, done: float, planned: DurationEstimate) -> Remaining:
+    """Time left of a running operation that has done ``done`` (0 to 1) of its work.
+
+    The pace is work per second. The estimate says the whole work takes ``planned``; the run
+    so far did ``done`` in ``elapsed`` seconds. The two are pooled as if the estimate were
+    ``k`` (``PRIOR_WEIGHT``) of the work measured beforehand:
+    ``pace = (done + k) / (elapsed + k x planned)`` and ``left = (1 - done) / pace``.
+    Before any time has passed this is the estimate; as work is done, the measured pace
+    soon dominates; time passing without progress makes it longer; at the end it is 0.
+    """
+    done = min(max(done, 0.0), 1.0)
+    elapsed = max(elapsed, 0.0)
+    k = PRIOR_WEIGHT
+
+    def left(total: float) -> float:
+        return (1.0 - done) * (elapsed + k * total) / (done + k)
+
+    basis = planned.basis if done <= 0.0 else f"measured-pace+{planned.basis}"
+    return Remaining(
+        left(planned.low_seconds),
+        left(planned.expected_seconds),
+        left(planned.high_seconds),
+        basis,
+    )
+
+
+def queue_start(
+    busy: Sequence[float], ahead: Sequence[tuple[float, float]], slots: int, ready_in: float
+) -> float | None:
+    """Seconds until a queued operation starts; None when no worker slot is alive.
+
+    ``busy`` holds the time left of each running operation, ``ahead`` the (seconds until
+    it may run, expected duration) of each queued operation that will be claimed before
+    this one, in claim order; ``slots`` is the number of live worker slots. Each slot takes
+    the next operation when it is free (list scheduling); this one starts when the first
+    slot is free after those ahead have started, not before ``ready_in``.
+    """
+    # A running operation holds a live slot, whatever the register of workers says.
+    slots = max(slots, len(busy))
+    if slots == 0:
+        return None
+    free = sorted(busy) + [0.0] * (slots - len(busy))
+    heapq.heapify(free)
+    for wait, duration in ahead:
+        start = max(heapq.heappop(free), wait)
+        heapq.heappush(free, start + duration)
+    return max(free[0], ready_in)
+
+
 def estimate_cost(
     cpu_units: float, memory_gb: float, seconds: float, price_cpu_hour: float, price_gb_hour: float
 ) -> float:
@@ -89,19 +199,54 @@ def estimate_cost(
     return seconds / 3600 * (cpu_units * price_cpu_hour + memory_gb * price_gb_hour)
 
 
-def overall_progress(
-    weights: list[float], completed: list[bool], current: int | None, fraction: float
-) -> float:
-    """Percentage of the work done: completed phases by weight plus the running phase's share."""
-    total = sum(weights) or 1.0
-    done = sum(w for w, c in zip(weights, completed, strict=True) if c)
-    if current is not None and not completed[current]:
-        done += weights[current] * min(max(fraction, 0.0), 1.0)
-    return 100.0 * done / total
+@dataclass(frozen=True, slots=True)
+class Queue:
+    """The work ahead of queued operations: live slots, running and queued operations."""
+
+    slots: int
+    busy: tuple[float, ...]
+    """Expected time left of each running operation."""
+    waiting: tuple[tuple[float, float, float], ...]
+    """(queue key, seconds until it may run, expected duration) of each queued operation."""
+
+    def start_in(self, queue_key: float, ready_in: float) -> float | None:
+        """Seconds until the queued operation with ``queue_key`` starts (see ``queue_start``)."""
+        ahead = [(ready, expected) for key, ready, expected in self.waiting if key < queue_key]
+        return queue_start(self.busy, ahead, self.slots, ready_in)
 
 
-def remaining_seconds(elapsed: float, percentage: float) -> float | None:
-    """Time left if the rest goes at the pace measured so far; None before any progress."""
-    if percentage <= 0 or elapsed <= 0:
-        return None
-    return elapsed * (100.0 - percentage) / percentage
+@dataclass(frozen=True, slots=True)
+class Timing:
+    """When an operation should start and end, in seconds from now, and on what basis."""
+
+    start_in: float | None
+    remaining: Remaining | None
+
+    @property
+    def completion_in(self) -> float | None:
+        if self.remaining is None:
+            return None
+        return (self.start_in or 0.0) + self.remaining.expected_seconds
+
+
+def running_timing(elapsed: float, done: float, planned: DurationEstimate) -> Timing:
+    """A running operation: the time left by its measured pace and its estimate."""
+    return Timing(None, running_remaining(elapsed, done, planned))
+
+
+def queued_timing(
+    queue: Queue, queue_key: float, ready_in: float, done: float, planned: DurationEstimate
+) -> Timing:
+    """A queued operation: it starts when a slot is free for it, then runs the work left.
+
+    ``done`` is the share of its work kept from earlier attempts; with no live worker slot
+    the start, and so the end, is unknown.
+    """
+    start = queue.start_in(queue_key, ready_in)
+    if start is None:
+        return Timing(None, None)
+    left = planned.scaled(1.0 - min(max(done, 0.0), 1.0))
+    basis = f"queue+{planned.basis}"
+    return Timing(
+        start, Remaining(left.low_seconds, left.expected_seconds, left.high_seconds, basis)
+    )

@@ -33,6 +33,8 @@ class Phase:
     results: dict[str, Any] | None
     reused_from: str | None
     error: str | None
+    work_fraction: float | None = None
+    live: dict[str, Any] | None = None
 
     @classmethod
     def from_row(cls, row: Mapping[Any, Any]) -> Phase:
@@ -49,6 +51,8 @@ class Phase:
             results=row["results"],
             reused_from=row["reused_from"],
             error=row["error"],
+            work_fraction=row.get("work_fraction"),
+            live=row.get("live"),
         )
 
 
@@ -138,6 +142,7 @@ class Operation:
     phases: tuple[Phase, ...] = ()
     artifacts: tuple[Artifact, ...] = ()
     attempts: tuple[Attempt, ...] = ()
+    queue_key: float = 0.0
 
     @classmethod
     def from_row(

@@ -70,8 +70,24 @@ class PhaseContext(Protocol):
         """The service's data directory (datasets live under it)."""
         ...
 
-    def progress(self, done: int, total: int | None = None, activity: str | None = None) -> None:
-        """Report ``done`` records of ``total`` in this phase (throttled by the worker)."""
+    def progress(
+        self,
+        done: int,
+        total: int | None = None,
+        activity: str | None = None,
+        *,
+        fraction: float | None = None,
+        figures: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Report how far this phase is (record-by-record reports are thinned by the worker).
+
+        ``done`` is how many records of the operation's input (``total`` of them) this
+        phase has gone through, never more than ``total``: a phase that makes several passes
+        over the same events does not count them again. When the phase's work is not record
+        by record, ``fraction`` (0 to 1) is the share of its work done, by its steps' weights;
+        the phase's progress then follows it instead of ``done / total``. ``figures`` are
+        counts shown beside the running phase (models trained so far, for example).
+        """
         ...
 
     def check_cancelled(self) -> None:

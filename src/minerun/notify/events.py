@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from minerun.domain.estimates import overall_progress
+from minerun.domain import progress
 from minerun.domain.records import Operation
-from minerun.domain.statuses import OperationStatus, PhaseStatus
+from minerun.domain.statuses import OperationStatus
 from minerun.domain.times import iso as iso  # re-exported: event rows in store/ use it
 
 STARTED = "operation.started"
@@ -135,25 +135,9 @@ def crossed(last: float | None, current: float, increment: float) -> bool:
     return current - last >= increment if increment > 0 else current > last
 
 
-def percentage(operation: Operation) -> float:
-    """Overall progress of an operation, by phase weight (as the status answer shows it)."""
-    if operation.status is OperationStatus.COMPLETED:
-        return 100.0
-    phases = operation.phases
-    if not phases:
-        return 0.0
-    completed = [p.status is PhaseStatus.COMPLETED for p in phases]
-    running = next((p for p in phases if p.status is PhaseStatus.RUNNING), None)
-    fraction = 0.0
-    if running is not None and running.total_records:
-        fraction = running.records_processed / running.total_records
-    current = running.position if running else None
-    return overall_progress([p.weight for p in phases], completed, current, fraction)
-
-
 def snapshot(operation: Operation) -> dict[str, Any]:
     """The operation as an event shows it: identity, status and progress."""
-    running = next((p for p in operation.phases if p.status is PhaseStatus.RUNNING), None)
+    current = progress.current_phase(operation)
     failed = operation.status in (OperationStatus.FAILED, OperationStatus.TIMEOUT)
     return {
         "operationId": operation.id,
@@ -164,8 +148,8 @@ def snapshot(operation: Operation) -> dict[str, Any]:
         "tenantId": operation.scope.tenant_id,
         "projectId": operation.scope.project_id,
         "progress": {
-            "percentage": round(percentage(operation), 2),
-            "currentPhase": running.name if running else None,
+            "percentage": round(progress.percentage(operation.status, operation.phases), 2),
+            "currentPhase": current.name if current else None,
             "phasesCompleted": operation.completed_phases,
             "totalPhases": len(operation.phases),
         },

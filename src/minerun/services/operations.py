@@ -18,6 +18,7 @@ from minerun.domain.estimates import (
     estimate_duration,
 )
 from minerun.domain.priority import Priority, queue_key
+from minerun.domain.progress import progress_of
 from minerun.domain.records import Artifact, Operation, Phase, Scope
 from minerun.domain.resume import PhaseState, ResumePlan, plan_resume
 from minerun.domain.statuses import RETRYABLE, OperationStatus, PhaseStatus
@@ -25,7 +26,6 @@ from minerun.domain.times import iso
 from minerun.exceptions import Conflict, InvalidInput, NotFound, UnprocessableContent
 from minerun.kinds.base import Kind
 from minerun.kinds.registry import KindRegistry
-from minerun.services.progress import progress_of
 from minerun.services.requests import (
     CancelRequest,
     RetryRequest,
@@ -298,7 +298,8 @@ class OperationService:
         for position in reused:
             phases[position] = _reused_phase_row(row["id"], original, position)
         artifacts = _reused_artifacts(row["id"], original, set(reused))
-        row["processed_records"] = sum(phases[p]["records_processed"] for p in reused)
+        # Every phase reads the same input: what the reused phases processed is their most.
+        row["processed_records"] = max((phases[p]["records_processed"] for p in reused), default=0)
         row["retry_info"] = {
             "retryMode": request.retry_mode,
             "retryReason": request.retry_reason,

@@ -11,6 +11,7 @@ from minerun.store.operations import OperationStore
 from minerun.store.queue import QueueStore
 from minerun.store.tokens import TokenStore
 from minerun.store.wakeup import Waker
+from minerun.store.workload import WorkloadStore
 
 
 class Database:
@@ -23,6 +24,7 @@ class Database:
         self.queue = QueueStore(self.engine, self.waker)
         self.tokens = TokenStore(self.engine)
         self.datasets = DatasetStore(self.engine)
+        self.workload = WorkloadStore(self.engine)
 
     def migrate(self) -> None:
         migrate.upgrade(self.engine)

@@ -19,6 +19,7 @@ from minerun.store import outbox
 from minerun.store import tables as t
 from minerun.store.attempts import close_attempt, total_run_seconds
 from minerun.store.engine import reader
+from minerun.store.phase_figures import phase_figures
 from minerun.store.wakeup import Waker
 
 HISTORY_LIMIT = 50
@@ -153,8 +154,13 @@ class OperationStore:
         """Records and run time of the latest completed operations of a kind."""
         o = t.operations.c
         query = (
-            select(o.processed_records, o.run_seconds)
-            .where(o.operation_type == operation_type, o.status == OperationStatus.COMPLETED)
+            select(o.total_records, o.run_seconds)
+            .where(
+                o.operation_type == operation_type,
+                o.status == OperationStatus.COMPLETED,
+                # A retry may have reused phases it did not run: its time is not the whole work.
+                o.retry_of.is_(None),
+            )
             .order_by(o.finished_at.desc())
             .limit(HISTORY_LIMIT)
         )
@@ -229,7 +235,11 @@ class OperationStore:
             rows = conn.execute(query).mappings().all()
             counts = {status: n for status, n in conn.execute(counts_query).all()}
             ids = [r["id"] for r in rows[:page_size]]
-            children = self._children(conn, ids) if details and ids else {}
+            if details:
+                children = self._children(conn, ids) if ids else {}
+            else:
+                # Progress needs the phases' figures; one query for the page, results left out.
+                children = {i: (phases, (), ()) for i, phases in phase_figures(conn, ids).items()}
         operations = [
             Operation.from_row(r, *children.get(r["id"], ((), (), ()))) for r in rows[:page_size]
         ]

@@ -4,8 +4,10 @@
 when its change was committed, whatever process dies afterwards. It writes one row per
 target (each subscription that wants the event, each callback URL, e-mail, Slack); the
 delivery workers send them later. :class:`ProgressEvents` does the same for progress, which
-is written up to four times a second per operation, so it keeps what it needs in memory and
-reads the operation only when some target is due an event.
+is written up to four times a second per operation, so it keeps what it needs in memory,
+reads only the phases' small figures to compute the percentage (by the one definition in
+:mod:`minerun.domain.progress`) and reads the whole operation only when a target is due an
+event.
 """
 
 from __future__ import annotations
@@ -19,11 +21,13 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, select
 
-from minerun.domain.estimates import overall_progress
+from minerun.domain.progress import percentage
 from minerun.domain.records import Operation, Phase, Scope
+from minerun.domain.statuses import OperationStatus
 from minerun.notify import events as ev
 from minerun.store import tables as t
 from minerun.store import tables_notify as tn
+from minerun.store.phase_figures import phase_figures
 
 PENDING = "pending"
 SENDING = "sending"
@@ -159,7 +163,6 @@ class _Plan:
     scope: Scope
     operation_type: str
     priority: str
-    weights: list[float]
     callback: ev.Target | None
     last: dict[str, float] = field(default_factory=dict)
 
@@ -175,16 +178,14 @@ class ProgressEvents:
         conn: Connection,
         operation_id: str,
         lease_token: str,
-        position: int,
-        done: int,
-        total: int | None,
     ) -> int:
         """Inside the progress transaction: write an event for each target that is due one."""
         plan = self._plan(conn, operation_id, lease_token)
-        fraction = done / total if total else 0.0
-        completed = [i < position for i in range(len(plan.weights))]
-        percent = overall_progress(plan.weights, completed, position, fraction)
         targets = self._targets(conn, plan)
+        if not targets:
+            return 0
+        phases = phase_figures(conn, [operation_id])[operation_id]
+        percent = percentage(OperationStatus.RUNNING, phases)
         due = [t for t in targets if ev.crossed(plan.last.get(t.key), percent, t.increment)]
         if not due:
             return 0
@@ -219,16 +220,8 @@ def _read_plan(conn: Connection, operation_id: str) -> _Plan:
             o.id == operation_id
         )
     ).one()
-    weights = [
-        float(w)
-        for (w,) in conn.execute(
-            select(t.phases.c.weight)
-            .where(t.phases.c.operation_id == operation_id)
-            .order_by(t.phases.c.position)
-        )
-    ]
     callbacks = ev.callback_targets(ev.PROGRESS, row[4])
-    plan = _Plan(Scope(row[0], row[1]), row[2], row[3], weights, next(iter(callbacks), None))
+    plan = _Plan(Scope(row[0], row[1]), row[2], row[3], next(iter(callbacks), None))
     # A new lease (another attempt, another process) carries on from what was already sent.
     e = tn.outbox_events.c
     for order_key, last in conn.execute(

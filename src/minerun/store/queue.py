@@ -30,6 +30,8 @@ from minerun.store.wakeup import Waker
 
 o = t.operations.c
 p = t.phases.c
+# What a phase reports while it runs, cleared when it starts and when it completes.
+_NO_STEP_FIGURES = {"work_fraction": None, "live": None}
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,6 +225,7 @@ class QueueStore:
                     finished_at=None,
                     records_processed=0,
                     error=None,
+                    **_NO_STEP_FIGURES,
                 )
             )
 
@@ -235,20 +238,28 @@ class QueueStore:
         activity: str | None,
         processed_before: int,
         network_bytes: int | None,
+        fraction: float | None = None,
+        live: dict[str, Any] | None = None,
     ) -> None:
-        """Record records done of total in the running phase (and the operation's count)."""
+        """Record the running phase's records done of total, share of work and live figures;
+        the operation's count is the most records any phase went through (docs/lifecycle.md)."""
         with self.engine.begin() as conn:
+            processed = max(processed_before, done)
             self._fence(
-                conn,
-                lease,
-                {"processed_records": processed_before + done, "network_bytes": network_bytes},
+                conn, lease, {"processed_records": processed, "network_bytes": network_bytes}
             )
             conn.execute(
                 update(t.phases)
                 .where(p.operation_id == lease.operation_id, p.position == position)
-                .values(records_processed=done, total_records=total, current_activity=activity)
+                .values(
+                    records_processed=done,
+                    total_records=total,
+                    current_activity=activity,
+                    work_fraction=fraction,
+                    live=live,
+                )
             )
-            self._progress_events.emit(conn, lease.operation_id, lease.token, position, done, total)
+            self._progress_events.emit(conn, lease.operation_id, lease.token)
 
     def complete_phase(
         self,
@@ -271,6 +282,7 @@ class QueueStore:
                     finished_at=now,
                     results=results,
                     total_records=total_records,
+                    **_NO_STEP_FIGURES,
                 )
             )
             if artifact_rows:

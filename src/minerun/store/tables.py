@@ -132,6 +132,10 @@ phases = Table(
     Column("results", JSON, nullable=True),
     Column("reused_from", Id, nullable=True),
     Column("error", Text, nullable=True),
+    # The share of its work a running phase reports (0 to 1), when it is not records done of
+    # total, and figures it reports while it runs (shown beside its progress).
+    Column("work_fraction", Float, nullable=True),
+    Column("live", JSON, nullable=True),
 )
 
 artifacts = Table(
@@ -203,4 +207,14 @@ service_secrets = Table(
     metadata,
     Column("name", String(100), primary_key=True),
     Column("value", String(200), nullable=False),
+)
+
+# Each worker says every heartbeat how many slots it runs; estimates of when queued work
+# starts count the slots of the workers seen within one lease period.
+workers = Table(
+    "workers",
+    metadata,
+    Column("name", String(200), primary_key=True),
+    Column("slots", Integer, nullable=False),
+    Column("seen_at", UtcDateTime(), nullable=False),
 )

@@ -55,15 +55,35 @@ class RunningPhase:
     artifacts: list[ArtifactSpec] = field(default_factory=list)
     _last_write: float = 0.0
 
-    def progress(self, done: int, total: int | None = None, activity: str | None = None) -> None:
+    def progress(
+        self,
+        done: int,
+        total: int | None = None,
+        activity: str | None = None,
+        *,
+        fraction: float | None = None,
+        figures: Mapping[str, Any] | None = None,
+    ) -> None:
         self.done, self.total = done, total if total is not None else self.total
         now = time.monotonic()
-        if now - self._last_write < PROGRESS_INTERVAL and (total is None or done < total):
-            return
+        # Record-by-record reports are thinned; a step's report (fraction, figures) is rare
+        # and always written, as is the last record.
+        stepped = fraction is not None or figures is not None
+        if now - self._last_write < PROGRESS_INTERVAL and not stepped:
+            if total is None or done < total:
+                return
         self._last_write = now
         network = max(socket_bytes() - self.network_base, 0)
         self.queue.progress(
-            self.lease, self.position, done, self.total, activity, self.processed_before, network
+            self.lease,
+            self.position,
+            done,
+            self.total,
+            activity,
+            self.processed_before,
+            network,
+            fraction,
+            dict(figures) if figures is not None else None,
         )
 
     def check_cancelled(self) -> None:
@@ -105,7 +125,8 @@ def run_operation(
     """Run the phases not completed yet; checkpoint each; finish the operation."""
     operation = queue.load(lease)
     results = {p.name: p.results for p in operation.phases if p.status is PhaseStatus.COMPLETED}
-    processed = sum(p.records_processed for p in operation.phases if p.name in results)
+    # Every phase reads the same input: the operation has processed the most any phase has.
+    processed = max((p.records_processed for p in operation.phases if p.name in results), default=0)
     network_base = socket_bytes()
     meter = ProcessSampler(os.getpid(), operation_dir(artifacts_dir, operation.id))
     scratch = operation_dir(artifacts_dir, operation.id) / "scratch"
@@ -132,7 +153,7 @@ def run_operation(
             )
             queue.start_phase(lease, phase.position, _now())
             output = kind.phases[phase.position].run(context)
-            processed += context.done
+            processed = max(processed, context.done)
             rows = [
                 _artifact_row(lease, phase.position, a, artifacts_dir) for a in context.artifacts
             ]

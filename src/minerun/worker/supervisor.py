@@ -289,6 +289,9 @@ class Supervisor:
         usage = {s.lease.operation_id: s.usage for s in self.slots if s.lease and s.usage}
         if held:
             self.database.queue.renew(held, now, self.settings.lease_seconds, usage)
+        # Slots that said they are ready count towards the estimates of when queued work starts.
+        ready = sum(1 for slot in self.slots if slot.pid is not None and not slot.killed)
+        self.database.workload.beat(self.name, ready, now)
         rescued = self.database.queue.rescue_expired(now, self.settings.max_crashes)
         if rescued:
             log.warning("took over operations of stopped workers: %s", rescued)
@@ -307,6 +310,8 @@ class Supervisor:
             slot.process.join(timeout=2)
             if slot.process.is_alive():
                 slot.process.kill()
+        # Last, so that the slots are stopped even when the database cannot be reached.
+        self.database.workload.forget(self.name)
 
 
 def _now() -> datetime:

@@ -25,11 +25,14 @@ from minerun.api.deps import (
 from minerun.api.results import build_zip, results_view
 from minerun.api.schemas import CancelBody, RetryBody, StartOperationBody, UtcMoment, dump
 from minerun.api.views import cancel_view, list_item, retry_view, start_view, status_view
+from minerun.domain.estimates import Queue
 from minerun.domain.priority import Priority
 from minerun.domain.records import Scope
 from minerun.domain.statuses import TERMINAL, OperationStatus
 from minerun.exceptions import Conflict, NotFound, Unauthorized
+from minerun.services.operations import OperationService
 from minerun.services.requests import CancelRequest, RetryRequest, StartRequest
+from minerun.services.workload import current_queue
 from minerun.store.operations import IdempotentRequest, ListFilters
 
 router = APIRouter(prefix="/api/{tenantId}/{projectId}/async", tags=["operations"])
@@ -67,7 +70,11 @@ def start_operation(
         key = IdempotentRequest("POST /async/operation", idempotency_key, fingerprint)
 
     def present(op: Any) -> tuple[dict[str, Any], str]:
-        return start_view(op, links_, webhooks=notified), links_.operation_path(op)
+        view = start_view(op, links_, webhooks=notified, queue=queue)
+        return view, links_.operation_path(op)
+
+    # Read before the new operation is queued: the work ahead of it.
+    queue = _queue(service)
 
     notified = webhooks.store.targets_count(
         principal.scope, request.operation_type, request.priority.value, request.callbacks
@@ -89,13 +96,19 @@ def start_operation(
 OperationId = Annotated[str, Path(alias="operationId", max_length=64)]
 
 
+def _queue(service: OperationService) -> Queue:
+    """The work ahead of queued operations, for their start and completion estimates."""
+    return current_queue(service.database, service.settings.lease_seconds, datetime.now(UTC))
+
+
 @router.get("/operation/{operationId}")
 def get_operation(
     operation_id: OperationId, principal: PrincipalDep, service: ServiceDep, webhooks: WebhooksDep
 ) -> dict[str, Any]:
     """Status, progress, execution and phases of one operation."""
     op = service.database.operations.get(principal.scope, operation_id)
-    return status_view(op, notices=webhooks.store.notices([op.id])[op.id])
+    queue = _queue(service) if op.status is OperationStatus.INITIATED else None
+    return status_view(op, notices=webhooks.store.notices([op.id])[op.id], queue=queue)
 
 
 @router.get("/operations")
@@ -125,12 +138,16 @@ def list_operations(
     )
     now = datetime.now(UTC)
     notices = webhooks.store.notices(op.id for op in result.operations) if include_details else {}
+    queued = any(op.status is OperationStatus.INITIATED for op in result.operations)
+    queue = _queue(service) if queued else None
     summary: dict[str, int] = {"totalOperations": sum(result.counts.values())}
     for state in OperationStatus:
         summary[state.value.lower()] = result.counts.get(state.value, 0)
     return {
         "operations": [
-            status_view(op, now, notices[op.id]) if include_details else list_item(op, now)
+            status_view(op, now, notices[op.id], queue)
+            if include_details
+            else list_item(op, now, queue)
             for op in result.operations
         ],
         "summary": summary,
@@ -266,5 +283,7 @@ def retry_operation(
         principal.token_name,
     )
     return JSONResponse(
-        retry_view(original, new), status_code=202, headers={"Location": links_.operation_path(new)}
+        retry_view(original, new, _queue(service)),
+        status_code=202,
+        headers={"Location": links_.operation_path(new)},
     )

@@ -25,34 +25,38 @@ from minerun.analysis.performance import Performance, analyze_performance
 from minerun.domain.humanize import hours_text
 from minerun.kinds.base import ArtifactSpec, PhaseContext, PhaseInputError
 from minerun.kinds.process_mining import memo
-from minerun.kinds.process_mining.loading import load_log
+from minerun.kinds.process_mining.loading import dataset_events, load_log
 from minerun.kinds.process_mining.parameters import AnalysisParameters, parse
+from minerun.kinds.steps import StepProgress
 
 MAX_EDGES_IN_RESULTS = 500
 TOP_VARIANTS = 20
-STEPS = 4
+# Shares of the phase's work: building the DFG and variants, measuring times, then waiting
+# for the model and its replay (which run beside the first two). Measured on 2 cores:
+# 0.12 s, 0.14 s, then 0.9 s more on BPIC 2012; 0.03 s, 0.11 s, 0.11 s on BPIC 2013.
+STEP_WEIGHTS = (1.0, 1.0, 4.0)
 
 
 def run(ctx: PhaseContext) -> dict[str, Any]:
     params = parse(ctx.parameters)
     frame = load_log(ctx, params)
     if frame.height == 0:
-        raise PhaseInputError("the dataset contains no events")
-    step = _Stepper(ctx, frame.height)
-    step(f"Mining a process model ({params.algorithm} miner) and building the DFG")
+        raise PhaseInputError("the time window contains no events of the dataset")
+    step = StepProgress(ctx, frame.height, dataset_events(ctx, params), STEP_WEIGHTS)
+    step.next(f"Mining a process model ({params.algorithm} miner) and building the DFG")
     # The miner and the replay run in Python; the DFG and the time measures run in Polars,
     # which leaves the interpreter free: side by side they use two cores.
     with ThreadPoolExecutor(max_workers=1) as pool:
         modelling = pool.submit(_model_and_fitness, frame, params, ctx.workdir)
         found = discover(frame)
-        step("Measuring cycle, waiting and processing times")
+        step.next("Measuring cycle, waiting and processing times")
         perf = analyze_performance(frame)
         memo.store(ctx.scratch_dir, "discovery", (found, _without_cases(perf)))
-        step("Replaying the log on the model")
+        step.next("Replaying the log on the model")
         net, model_files, replay = modelling.result()
     for artifact in model_files:
         ctx.add_artifact(artifact)
-    step("Done")
+    step.finish()
     return {
         "activitiesDiscovered": len(found.activities),
         "processVariants": found.variant_count,
@@ -65,18 +69,6 @@ def run(ctx: PhaseContext) -> dict[str, Any]:
         "topVariants": [_variant_view(v) for v in found.variants[:TOP_VARIANTS]],
         "directlyFollows": [_edge_view(e) for e in _top_edges(found)],
     }
-
-
-class _Stepper:
-    """Reports progress as the share of steps done, in records, and checks for cancellation."""
-
-    def __init__(self, ctx: PhaseContext, records: int) -> None:
-        self.ctx, self.records, self.done = ctx, records, 0
-
-    def __call__(self, activity: str) -> None:
-        self.ctx.check_cancelled()
-        self.ctx.progress(self.records * self.done // STEPS, self.records, activity)
-        self.done += 1
 
 
 def _without_cases(perf: Performance) -> Performance:

@@ -39,6 +39,14 @@ def load_log(ctx: PhaseContext, params: AnalysisParameters) -> pl.DataFrame:
     return frame
 
 
+def dataset_events(ctx: PhaseContext, params: AnalysisParameters) -> int:
+    """Events in the dataset, from the Parquet footer: the operation's records."""
+    path = dataset_path(ctx.data_dir, params.dataset_id)
+    if not path.exists():
+        raise DatasetGone(f"dataset {params.dataset_id} no longer exists")
+    return int(pl.scan_parquet(path).select(pl.len()).collect().item())
+
+
 def findings(ctx: PhaseContext, params: AnalysisParameters) -> dict[str, Any]:
     """Statistics and validation findings recorded when the dataset was uploaded."""
     path = sidecar_path(dataset_path(ctx.data_dir, params.dataset_id))
@@ -49,11 +57,13 @@ def run(ctx: PhaseContext) -> dict[str, Any]:
     params = parse(ctx.parameters)
     checks = findings(ctx, params)["validation"]
     total = int(checks["rowsTotal"])
-    ctx.progress(0, total, "Reading the dataset")
+    # The records of an operation are the events of its dataset: this phase reads them all.
+    events = dataset_events(ctx, params)
+    ctx.progress(0, events, "Reading the dataset")
     frame = load_log(ctx, params)
     ctx.check_cancelled()
     in_window = frame.height
-    ctx.progress(total, total, "Validated")
+    ctx.progress(events, events, "Validated")
     errors = [
         {"type": _title(kind), "count": count, "resolved": kind not in REPORTED_ONLY}
         for kind, count in sorted(checks["issueCounts"].items())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -12,43 +13,66 @@ from minerun.analysis.prediction import PredictionReport, save_models, train_pre
 from minerun.analysis.render import AnomalyRow, write_anomalies_csv, zip_files
 from minerun.kinds.base import ArtifactSpec, PhaseContext
 from minerun.kinds.process_mining import memo
-from minerun.kinds.process_mining.loading import load_log
+from minerun.kinds.process_mining.loading import dataset_events, load_log
 from minerun.kinds.process_mining.parameters import AnalysisParameters, parse
+from minerun.kinds.steps import StepProgress
 
 SEED = 0
 ANOMALIES_IN_RESULTS = 100
 _SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
+# Shares of the phase's work: anomaly detection, then what is left of the predictive models
+# and of the patterns, which run beside it (on BPIC 2012, 0.38 s, 0.27 s and 0.2 s alone).
+STEP_WEIGHTS = (2.0, 1.0, 1.0)
 
 
 def run(ctx: PhaseContext) -> dict[str, Any]:
     params = parse(ctx.parameters)
+    models = _Models(planned=int(params.anomalies) + 2 * int(params.predictions))
+    ctx.progress(0, None, "Reading the log", fraction=0.0, figures=models.figures())
     frame = load_log(ctx, params)
-    total, planned = frame.height, int(params.anomalies) + 2 * int(params.predictions)
-    ctx.progress(0, total, "Training anomaly detection and prediction models")
+    step = StepProgress(ctx, frame.height, dataset_events(ctx, params), STEP_WEIGHTS)
+    step.next("Training anomaly detection models", models.figures())
     # Much of the work is in Polars and scikit-learn's compiled code, which leave the
     # interpreter free, so the three analyses run side by side; each is seeded on its own.
     with ThreadPoolExecutor(max_workers=2) as pool:
         predicting = pool.submit(train_predictors, frame, SEED) if params.predictions else None
         mining = pool.submit(find_patterns, frame)
         anomalies = detect_anomalies(frame, seed=SEED) if params.anomalies else None
-        ctx.check_cancelled()
-        ctx.progress(total // 3, total, "Training cycle-time and next-activity models")
+        models.completed += int(anomalies is not None)
+        step.next("Training cycle-time and next-activity models", models.figures())
         predictions = predicting.result() if predicting is not None else None
-        ctx.check_cancelled()
-        ctx.progress(2 * total // 3, total, "Mining frequent and rare patterns")
+        if predictions is not None:
+            models.completed += _fitted(predictions)
+        step.next("Mining frequent and rare patterns", models.figures())
         patterns = mining.result()
     if anomalies is not None and "CSV" in params.export_formats:
         ctx.add_artifact(_anomalies_csv(anomalies, ctx.workdir))
     saved = _save_models(predictions, ctx) if predictions is not None else 0
     memo.store(ctx.scratch_dir, "patterns", patterns)
-    ctx.progress(total, total, "Done")
+    step.finish(models.figures())
     return {
-        "modelsTraining": planned,
+        "modelsTraining": models.planned,
         "modelsCompleted": int(anomalies is not None) + saved,
         "anomalies": _anomalies_view(anomalies, params),
         "predictions": _predictions_view(predictions, params),
         "patterns": _patterns_view(patterns),
     }
+
+
+@dataclass
+class _Models:
+    """Models the phase trains (the anomaly detector, the cycle-time and next-activity
+    models) and how many of them are trained so far; shown while the phase runs."""
+
+    planned: int
+    completed: int = 0
+
+    def figures(self) -> dict[str, int]:
+        return {"modelsTraining": self.planned, "modelsCompleted": self.completed}
+
+
+def _fitted(report: PredictionReport) -> int:
+    return sum(m is not None for m in (report.models.cycle_time, report.models.next_activity))
 
 
 def _ranked(report: AnomalyReport) -> list[Any]:

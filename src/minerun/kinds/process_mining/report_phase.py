@@ -13,8 +13,8 @@ from minerun.analysis.performance import analyze_performance
 from minerun.analysis.recommendations import Recommendation, recommend
 from minerun.kinds.base import ArtifactSpec, PhaseContext
 from minerun.kinds.process_mining import memo
+from minerun.kinds.process_mining.loading import dataset_events, load_log
 from minerun.kinds.process_mining.loading import findings as dataset_findings
-from minerun.kinds.process_mining.loading import load_log
 from minerun.kinds.process_mining.parameters import parse
 from minerun.kinds.process_mining.report_content import (
     activity_stats,
@@ -22,15 +22,19 @@ from minerun.kinds.process_mining.report_content import (
     process_map,
     report_content,
 )
+from minerun.kinds.steps import StepProgress
 
 PDF_ANOMALIES = 20
+# Shares of the phase's work: recommendations, process map, PDF, exports. A step that is not
+# asked for is skipped: its share passes with the step before it.
+STEP_WEIGHTS = (1.0, 1.0, 2.0, 1.0)
 
 
 def run(ctx: PhaseContext) -> dict[str, Any]:
     params = parse(ctx.parameters)
     frame = load_log(ctx, params)
-    total = frame.height
-    ctx.progress(0, total, "Computing recommendations")
+    step = StepProgress(ctx, frame.height, dataset_events(ctx, params), STEP_WEIGHTS)
+    step.next("Computing recommendations")
     found, perf = memo.load_or(
         ctx.scratch_dir, "discovery", lambda: (discover(frame), analyze_performance(frame))
     )
@@ -38,23 +42,26 @@ def run(ctx: PhaseContext) -> dict[str, Any]:
     advice = recommend(findings(found, perf, patterns, ctx.results))
     recommendations = [recommendation_view(r) for r in advice]
     files: list[ArtifactSpec] = []
-    ctx.check_cancelled()
     if params.create_visualizations:
-        ctx.progress(total // 4, total, "Drawing the process map")
+        step.next("Drawing the process map")
         files.append(_svg(process_map(found), ctx.workdir))
+    else:
+        step.skip()
     if params.generate_reports and "PDF" in params.export_formats:
-        ctx.check_cancelled()
-        ctx.progress(total // 2, total, "Writing the PDF report")
+        step.next("Writing the PDF report")
         name = dataset_findings(ctx, params).get("name") or params.dataset_id
         content = report_content(name, frame, found, perf, ctx.results, advice)
         files.append(_pdf(content, ctx.workdir))
+    else:
+        step.skip()
+    step.next("Writing the exports")
     if "CSV" in params.export_formats:
         files.extend(_csvs(found, perf, ctx.workdir))
     if "JSON" in params.export_formats:
         files.append(_json({**ctx.results, "recommendations": recommendations}, ctx.workdir))
     for artifact in files:
         ctx.add_artifact(artifact)
-    ctx.progress(total, total, "Done")
+    step.finish()
     return {
         "recommendations": recommendations,
         "reportsCreated": len(files),
