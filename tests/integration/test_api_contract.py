@@ -29,6 +29,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from minerun.config import Settings
+from minerun.domain.failures import Failure, FailureType
 from tests.support.api import Api, running_api
 from tests.support.factory import NO_USAGE
 
@@ -131,7 +132,7 @@ def _run_to_the_end(api: Api, fail: bool) -> str:
     artifact = _artifact(api, operation_id)
     queue.complete_phase(lease, 0, {"records": 2}, [artifact], datetime.now(UTC), 2, 2)
     if fail:
-        queue.fail(lease, datetime.now(UTC), "RuntimeError: phase failed", None)
+        queue.fail(lease, datetime.now(UTC), Failure(FailureType.PHASE_ERROR, "phase failed"), 5)
     else:
         for position in (1, 2):
             queue.start_phase(lease, position, datetime.now(UTC))

@@ -12,11 +12,14 @@ from typing import Any
 import pytest
 
 from minerun.config import Settings
+from minerun.domain.failures import Failure, FailureType
 from minerun.domain.priority import Priority
 from minerun.services.operations import OperationService
 from minerun.services.requests import CancelRequest
 from tests.support.api import Api, running_api
 from tests.support.factory import NO_USAGE, SCOPE, start
+
+BOOM = Failure(FailureType.PHASE_ERROR, "Phase failed with an internal error")
 
 # Steps has three phases of weight 1, each of ``records`` records.
 RECORDS = 10
@@ -49,18 +52,20 @@ def _populate(svc: OperationService) -> dict[str, float]:
     lease = claim()
     queue.start_phase(lease, 0, _now())
     queue.progress(lease, 0, 5, RECORDS, "x", 0, None)
-    queue.fail(lease, _now(), "boom", None)
+    queue.fail(lease, _now(), BOOM, max_crashes=5)
     # Half of its first phase was done when it failed.
     expected[failed.id] = 100 / 6
 
-    waiting = start(svc, Priority.CRITICAL, records=RECORDS)
+    waiting = start(
+        svc, Priority.CRITICAL, retry_policy={"maxRetries": 1, "retryDelay": 3600}, records=RECORDS
+    )
     lease = claim()
     queue.start_phase(lease, 0, _now())
     queue.complete_phase(lease, 0, {}, [], _now(), RECORDS, RECORDS)
     queue.start_phase(lease, 1, _now())
     queue.progress(lease, 1, 5, RECORDS, "x", RECORDS, None)
     # Fails in its second phase and waits for an automatic retry: the first phase is kept.
-    queue.fail(lease, _now(), "transient", _now() + timedelta(hours=1))
+    queue.fail(lease, _now(), BOOM, max_crashes=5)
     expected[waiting.id] = 100 / 3
 
     running = start(svc, Priority.NORMAL, records=RECORDS)
