@@ -409,7 +409,7 @@ def changed(before: models.OperationStatus | None, after: models.OperationStatus
             s.status,
             s.progress.percentage_exact,
             s.progress.current_phase,
-            s.execution.processed_records,
+            s.execution.processed_records if s.execution else None,
             tuple(p.status for p in s.phases),
         )
 

@@ -93,7 +93,7 @@ class OperationStatus(Model):
     operation_description: str | None = None
     status: str
     progress: Progress = Field(default_factory=Progress)
-    execution: Execution = Field(default_factory=Execution)
+    execution: Execution | None = None  # None until a worker has run it
     phases: list[Phase] = Field(default_factory=list)
     callbacks: dict[str, Any] = Field(default_factory=dict)
     date_created: datetime | None = None
