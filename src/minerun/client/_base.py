@@ -1,5 +1,5 @@
 """What :class:`Client` and :class:`AsyncClient` share: settings, the requests each call sends,
-how answers are read, when to retry and how long to wait between polls.
+how answers are read and when to retry (pacing polls is in ``_polling``, files in ``_transfer``).
 
 Only the sending differs between the two clients (blocking or awaited); everything else lives
 here once, the way httpx builds requests and reads responses for both of its clients.
@@ -10,7 +10,6 @@ from __future__ import annotations
 import mimetypes
 import os
 import random
-import re
 import uuid
 from collections.abc import Callable, Mapping
 from contextlib import ExitStack
@@ -19,12 +18,12 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, Generic, TypeVar
-from urllib.parse import unquote
 
 import httpx
 from pydantic import BaseModel
 
 from minerun.client import models
+from minerun.client._transfer import Download, Progress, Reporting, Upload
 from minerun.client.errors import Timeout, TransportError
 
 T = TypeVar("T")
@@ -43,22 +42,6 @@ CSV_FIELDS = {
     "delimiter": "delimiter",
     "encoding": "encoding",
 }
-
-
-@dataclass(frozen=True)
-class Upload:
-    """A file sent as the multipart ``file`` field, opened anew on every attempt."""
-
-    path: Path
-    fields: dict[str, str]
-
-
-@dataclass(frozen=True)
-class Download:
-    """An answer written to ``directory``, under the name the server gives or ``fallback``."""
-
-    directory: Path
-    fallback: str
 
 
 @dataclass(frozen=True)
@@ -106,18 +89,6 @@ def retry_after(headers: Mapping[str, str], now: datetime | None = None) -> floa
     except (TypeError, ValueError):
         return None
     return max(0.0, (moment - (now or datetime.now(UTC))).total_seconds())
-
-
-def filename(response: httpx.Response, fallback: str) -> str:
-    """The file name of a ``Content-Disposition`` answer, reduced to a safe base name."""
-    header = response.headers.get("content-disposition", "")
-    found = re.search(r"filename\*=(?:UTF-8|utf-8)''([^;]+)", header)
-    name = unquote(found.group(1)) if found else ""
-    if not name:
-        plain = re.search(r'filename="?([^";]+)"?', header)
-        name = plain.group(1) if plain else ""
-    name = Path(name.replace("\\", "/")).name
-    return name if name not in {"", ".", ".."} else fallback
 
 
 def given(**values: Any) -> dict[str, Any]:
@@ -171,7 +142,12 @@ class BaseClient:
             "headers": call.headers,
         }
         if call.upload is not None:
-            handle = stack.enter_context(call.upload.path.open("rb"))
+            upload = call.upload
+            handle: Any = stack.enter_context(
+                Reporting(upload.path, upload.progress)
+                if upload.progress
+                else upload.path.open("rb")
+            )
             kind = mimetypes.guess_type(call.upload.path.name)[0] or "application/octet-stream"
             options["files"] = {"file": (call.upload.path.name, handle, kind)}
             options["data"] = call.upload.fields
@@ -231,7 +207,7 @@ class BaseClient:
     # -- datasets ------------------------------------------------------------------------
 
     def _upload_call(
-        self, path: str | Path, name: str | None, csv: dict[str, Any]
+        self, path: str | Path, name: str | None, progress: Progress | None, csv: dict[str, Any]
     ) -> Call[models.Dataset]:
         unknown = sorted(set(csv) - set(CSV_FIELDS))
         if unknown:
@@ -239,7 +215,7 @@ class BaseClient:
         fields = {CSV_FIELDS[k]: str(v) for k, v in csv.items() if v is not None}
         if name is not None:
             fields["datasetName"] = name
-        upload = Upload(Path(path), fields)
+        upload = Upload(Path(path), fields, progress)
         return Call("POST", f"{self._scope()}/datasets", model(models.Dataset), upload=upload)
 
     def _datasets_call(self, page: int, page_size: int) -> Call[models.DatasetPage]:
@@ -377,40 +353,3 @@ class BaseClient:
 def _path(_response: httpx.Response) -> Path:
     """A download's answer is the saved file's path, which the sender returns; never called."""
     raise AssertionError("a download is written by the sender")
-
-
-def poll_interval(
-    status: models.OperationStatus, low: float, high: float, now: datetime | None = None
-) -> float:
-    """Seconds until the next look at an unfinished operation, from ``low`` to ``high``.
-
-    The server's own hint comes first (``Retry-After``). Otherwise a queued operation is looked
-    at again near its estimated start, and a running one a quarter of its estimated remaining
-    time later, so a long operation is not polled every second and a short one is not missed.
-    """
-    hint = status._retry_after
-    if hint is None:
-        moment_now = now or datetime.now(UTC)
-        progress = status.progress
-        if status.status == "Initiated" and progress.estimated_start is not None:
-            hint = (progress.estimated_start - moment_now).total_seconds()
-        elif progress.estimated_remaining_seconds is not None:
-            hint = progress.estimated_remaining_seconds / 4
-    return min(max(hint if hint is not None else low, low), high)
-
-
-def changed(before: models.OperationStatus | None, after: models.OperationStatus) -> bool:
-    """True when a follower has something new to show."""
-    if before is None:
-        return True
-
-    def seen(s: models.OperationStatus) -> tuple[Any, ...]:
-        return (
-            s.status,
-            s.progress.percentage_exact,
-            s.progress.current_phase,
-            s.execution.processed_records if s.execution else None,
-            tuple(p.status for p in s.phases),
-        )
-
-    return seen(before) != seen(after)

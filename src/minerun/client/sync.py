@@ -15,7 +15,9 @@ from typing import Any, TypeVar, cast
 import httpx
 
 from minerun.client import models
-from minerun.client._base import BaseClient, Call, changed, filename, given, poll_interval
+from minerun.client._base import BaseClient, Call, given
+from minerun.client._polling import changed, poll_interval
+from minerun.client._transfer import Progress, filename
 from minerun.client.errors import TransportError, WaitTimeout, from_response
 
 T = TypeVar("T")
@@ -115,12 +117,17 @@ class Client(BaseClient):
     # -- datasets ------------------------------------------------------------------------
 
     def upload_dataset(
-        self, path: str | Path, *, name: str | None = None, **csv: Any
+        self,
+        path: str | Path,
+        *,
+        name: str | None = None,
+        progress: Progress | None = None,
+        **csv: Any,
     ) -> models.Dataset:
         """Upload an event log (CSV, XES, Parquet); CSV mapping as ``case_id=``, ``activity=``,
         ``timestamp=``, ``resource=``, ``start_timestamp=``, ``timestamp_format=``,
-        ``delimiter=``, ``encoding=``."""
-        return self._send(self._upload_call(path, name, csv))
+        ``delimiter=``, ``encoding=``. ``progress(sent, total)`` is told as bytes go out."""
+        return self._send(self._upload_call(path, name, progress, csv))
 
     def datasets(self, *, page_size: int = 100) -> Iterator[models.Dataset]:
         """Every dataset of the project, newest first, fetched a page at a time."""

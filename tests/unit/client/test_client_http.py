@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,8 @@ from minerun.client import (
     UnprocessableContent,
     WaitTimeout,
 )
+from minerun.client._base import retry_after
+from minerun.client._transfer import filename
 from minerun.client.errors import ApiError
 
 BASE = "/api/t1/p1/async"
@@ -357,3 +360,57 @@ def test_the_async_client_shares_retries_keys_paging_and_errors() -> None:
 
     asyncio.run(scenario())
     assert len(keys) == 2 and keys[0] == keys[1]
+
+
+def test_upload_progress_reaches_the_file_size(tmp_path: Path) -> None:
+    log = tmp_path / "log.xes"
+    log.write_bytes(b"<log>" + b"x" * 200_000 + b"</log>")
+    told: list[tuple[int, int]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        request.read()
+        return httpx.Response(201, json={"datasetId": "d1", "datasetName": "log.xes"})
+
+    with client(handler) as c:
+        c.upload_dataset(log, progress=lambda sent, total: told.append((sent, total)))
+    size = log.stat().st_size
+    assert told[-1] == (size, size) and all(total == size for _, total in told)
+    assert [sent for sent, _ in told] == sorted(sent for sent, _ in told)
+
+
+@pytest.mark.parametrize(
+    ("header", "name"),
+    [
+        ("attachment; filename*=utf-8''r%C3%A9sultats.zip", "résultats.zip"),
+        ('attachment; filename="model.bpmn"', "model.bpmn"),
+        ('attachment; filename=".."', "fallback"),
+        ("", "fallback"),
+    ],
+)
+def test_download_names_are_safe_base_names(header: str, name: str) -> None:
+    response = httpx.Response(200, headers={"content-disposition": header} if header else {})
+    assert filename(response, "fallback") == name
+
+
+def test_retry_after_reads_seconds_and_dates() -> None:
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    assert retry_after({"retry-after": "7"}, now) == 7
+    assert retry_after({"retry-after": "Thu, 01 Jan 2026 00:00:30 GMT"}, now) == 30
+    assert retry_after({"retry-after": "soon"}, now) is None
+    assert retry_after({}, now) is None
+
+
+def test_an_upload_refused_at_connect_is_sent_again_whole(tmp_path: Path) -> None:
+    log = tmp_path / "log.xes"
+    log.write_bytes(b"<log>whole</log>")
+    bodies: list[bytes] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        bodies.append(request.read())
+        if len(bodies) == 1:
+            raise httpx.ConnectError("refused")
+        return httpx.Response(201, json={"datasetId": "d1", "datasetName": "log.xes"})
+
+    with client(handler) as c:
+        assert c.upload_dataset(log).dataset_id == "d1"
+    assert len(bodies) == 2 and b"<log>whole</log>" in bodies[1]
