@@ -105,6 +105,8 @@ def test_datasets_operations_and_results(api: Api, shared_data: Path, tmp_path: 
         page = client.operations_page(status="Completed")
         assert page.summary["completed"] == 1 and page.summary["totalOperations"] == 1
         assert list(client.operations(status="Failed")) == []
+        [detailed] = client.detailed_operations(operation_type="Steps", priority="High")
+        assert detailed.operation_id == started.operation_id and detailed.phases
 
         client.delete_dataset(dataset.dataset_id)
         with pytest.raises(NotFound):

@@ -196,16 +196,39 @@ class AsyncClient(BaseClient):
         page_size: int = 100,
     ) -> AsyncIterator[models.OperationItem]:
         """Every operation that matches the filters, newest first, a page at a time."""
-        filters = given(
-            status=status,
-            operation_type=operation_type,
-            priority=priority,
-            date_from=date_from,
-            date_to=date_to,
-        )
+        filters = {
+            "status": status,
+            "operation_type": operation_type,
+            "priority": priority,
+            "date_from": date_from,
+            "date_to": date_to,
+        }
         return self._pages(
             lambda n: self._operations_call(n, page_size, False, filters),
             lambda p: cast(models.OperationPage, p).operations,
+        )
+
+    def detailed_operations(
+        self,
+        *,
+        status: str | None = None,
+        operation_type: str | None = None,
+        priority: str | None = None,
+        date_from: datetime | str | None = None,
+        date_to: datetime | str | None = None,
+        page_size: int = 100,
+    ) -> AsyncIterator[models.OperationStatus]:
+        """As :meth:`operations`, each with its full status (``includeDetails``)."""
+        filters = {
+            "status": status,
+            "operation_type": operation_type,
+            "priority": priority,
+            "date_from": date_from,
+            "date_to": date_to,
+        }
+        return self._pages(
+            lambda n: self._operations_call(n, page_size, True, filters),
+            lambda p: cast(models.DetailedOperationPage, p).operations,
         )
 
     async def cancel(
