@@ -66,44 +66,42 @@ class Client(BaseClient):
                 request = self._http.build_request(**self._request_options(call, stack))
                 try:
                     response = self._http.send(request, stream=True)
-                except httpx.TransportError as error:
-                    delay = self._retry_after_error(call, attempt, error)
-                    if delay is None:
-                        raise self._transport_error(error) from error
-                else:
                     try:
                         if response.is_success:
                             return self._finish(call, response)
                         response.read()
-                        delay = self._retry_after_answer(call, attempt, response)
-                        if delay is None:
-                            raise from_response(response)
                     finally:
                         response.close()
+                except httpx.TransportError as error:
+                    # Also a body that broke off half-way: sent again only when that is safe.
+                    delay = self._retry_after_error(call, attempt, error)
+                    if delay is None:
+                        raise self._transport_error(error) from error
+                else:
+                    delay = self._retry_after_answer(call, attempt, response)
+                    if delay is None:
+                        raise from_response(response)
             self._sleep(delay)
             attempt += 1
 
     def _finish(self, call: Call[T], response: httpx.Response) -> T:
+        if call.download is None:
+            response.read()
+            return call.parse(response)
+        folder = call.download.directory
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / filename(response, call.download.fallback)
+        # Written beside the target and renamed: a broken download leaves no partial file.
+        handle, part = tempfile.mkstemp(dir=folder, prefix=".part-")
         try:
-            if call.download is None:
-                response.read()
-                return call.parse(response)
-            folder = call.download.directory
-            folder.mkdir(parents=True, exist_ok=True)
-            target = folder / filename(response, call.download.fallback)
-            # Written beside the target and renamed: a broken download leaves no partial file.
-            handle, part = tempfile.mkstemp(dir=folder, prefix=".part-")
-            try:
-                with os.fdopen(handle, "wb") as out:
-                    for chunk in response.iter_bytes():
-                        out.write(chunk)
-                os.replace(part, target)
-            except BaseException:
-                Path(part).unlink(missing_ok=True)
-                raise
-            return cast(T, target)
-        except httpx.TransportError as error:
-            raise self._transport_error(error) from error
+            with os.fdopen(handle, "wb") as out:
+                for chunk in response.iter_bytes():
+                    out.write(chunk)
+            os.replace(part, target)
+        except BaseException:
+            Path(part).unlink(missing_ok=True)
+            raise
+        return cast(T, target)
 
     def _pages(self, make: Callable[[int], Call[P]], items: Callable[[P], list[T]]) -> Iterator[T]:
         page = 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -414,3 +414,25 @@ def test_an_upload_refused_at_connect_is_sent_again_whole(tmp_path: Path) -> Non
     with client(handler) as c:
         assert c.upload_dataset(log).dataset_id == "d1"
     assert len(bodies) == 2 and b"<log>whole</log>" in bodies[1]
+
+
+class BrokenBody(httpx.SyncByteStream):
+    def __iter__(self) -> Iterator[bytes]:
+        yield b"half of it"
+        raise httpx.ReadError("connection cut")
+
+
+def test_a_download_cut_half_way_is_fetched_again_and_leaves_no_part(tmp_path: Path) -> None:
+    answers = [
+        httpx.Response(200, stream=BrokenBody()),
+        httpx.Response(200, content=b"the whole file"),
+    ]
+    with client(lambda r: answers.pop(0)) as c:
+        saved = c.download_artifact("op1", "a1", tmp_path)
+    assert saved == tmp_path / "a1" and saved.read_bytes() == b"the whole file"
+    assert [p.name for p in tmp_path.iterdir()] == ["a1"]
+
+    with client(lambda r: httpx.Response(200, stream=BrokenBody()), retries=0) as c:
+        with pytest.raises(TransportError):
+            c.download_artifact("op1", "a2", tmp_path)
+    assert [p.name for p in tmp_path.iterdir()] == ["a1"]
