@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, Generic, TypeVar
+from urllib.parse import quote
 
 import httpx
 from pydantic import BaseModel
@@ -89,6 +90,11 @@ def retry_after(headers: Mapping[str, str], now: datetime | None = None) -> floa
     except (TypeError, ValueError):
         return None
     return max(0.0, (moment - (now or datetime.now(UTC))).total_seconds())
+
+
+def q(segment: str | None) -> str:
+    """An id as one path segment, whatever characters it holds."""
+    return quote(str(segment), safe="")
 
 
 def given(**values: Any) -> dict[str, Any]:
@@ -199,7 +205,7 @@ class BaseClient:
         ]
         if missing:
             raise ValueError("the client needs " + " and ".join(missing))
-        return f"/api/{self.tenant}/{self.project}"
+        return f"/api/{q(self.tenant)}/{q(self.project)}"
 
     def _ops(self) -> str:
         return f"{self._scope()}/async"
@@ -223,10 +229,10 @@ class BaseClient:
         return Call("GET", f"{self._scope()}/datasets", model(models.DatasetPage), params)
 
     def _dataset_call(self, dataset_id: str) -> Call[models.Dataset]:
-        return Call("GET", f"{self._scope()}/datasets/{dataset_id}", model(models.Dataset))
+        return Call("GET", f"{self._scope()}/datasets/{q(dataset_id)}", model(models.Dataset))
 
     def _delete_dataset_call(self, dataset_id: str) -> Call[None]:
-        return Call("DELETE", f"{self._scope()}/datasets/{dataset_id}", nothing)
+        return Call("DELETE", f"{self._scope()}/datasets/{q(dataset_id)}", nothing)
 
     # -- operations ----------------------------------------------------------------------
 
@@ -245,7 +251,7 @@ class BaseClient:
         )
 
     def _operation_call(self, operation_id: str) -> Call[models.OperationStatus]:
-        return Call("GET", f"{self._ops()}/operation/{operation_id}", status_answer)
+        return Call("GET", f"{self._ops()}/operation/{q(operation_id)}", status_answer)
 
     def _operations_call(
         self, page: int, page_size: int, details: bool, filters: dict[str, Any]
@@ -266,11 +272,11 @@ class BaseClient:
         return Call("GET", f"{self._ops()}/operations", model(cls), params)
 
     def _cancel_call(self, operation_id: str, body: dict[str, Any]) -> Call[models.Cancellation]:
-        path = f"{self._ops()}/operation/{operation_id}"
+        path = f"{self._ops()}/operation/{q(operation_id)}"
         return Call("DELETE", path, model(models.Cancellation), body=body)
 
     def _retry_call(self, operation_id: str, body: dict[str, Any]) -> Call[models.RetryStarted]:
-        path = f"{self._ops()}/operation/{operation_id}/retry"
+        path = f"{self._ops()}/operation/{q(operation_id)}/retry"
         return Call("POST", path, model(models.RetryStarted), body=body)
 
     def _results_call(
@@ -281,18 +287,18 @@ class BaseClient:
         params = {"format": format, "includeArtifacts": str(include_artifacts).lower()}
         if phase is not None:
             params["phase"] = phase
-        path = f"{self._ops()}/operation/{operation_id}/results"
+        path = f"{self._ops()}/operation/{q(operation_id)}/results"
         return Call("GET", path, model(models.Results), params)
 
     def _zip_call(self, operation_id: str, directory: str | Path) -> Call[Path]:
-        path = f"{self._ops()}/operation/{operation_id}/results"
-        target = Download(Path(directory), f"{operation_id}-results.zip")
+        path = f"{self._ops()}/operation/{q(operation_id)}/results"
+        target = Download(Path(directory), f"{q(operation_id)}-results.zip")
         return Call("GET", path, _path, {"format": "download"}, download=target)
 
     def _artifact_call(
         self, operation_id: str, artifact_id: str, directory: str | Path, fallback: str
     ) -> Call[Path]:
-        path = f"{self._ops()}/operation/{operation_id}/artifacts/{artifact_id}"
+        path = f"{self._ops()}/operation/{q(operation_id)}/artifacts/{q(artifact_id)}"
         return Call("GET", path, _path, download=Download(Path(directory), fallback))
 
     # -- webhooks ------------------------------------------------------------------------
@@ -325,28 +331,28 @@ class BaseClient:
         return Call("GET", f"{self._ops()}/webhooks", model(models.WebhookPage), params)
 
     def _webhook_call(self, webhook_id: str) -> Call[models.Webhook]:
-        return Call("GET", f"{self._ops()}/webhooks/{webhook_id}", model(models.Webhook))
+        return Call("GET", f"{self._ops()}/webhooks/{q(webhook_id)}", model(models.Webhook))
 
     def _update_webhook_call(self, webhook_id: str, fields: dict[str, Any]) -> Call[Any]:
-        path, body = f"{self._ops()}/webhooks/{webhook_id}", self._webhook_body(fields)
+        path, body = f"{self._ops()}/webhooks/{q(webhook_id)}", self._webhook_body(fields)
         return Call("PATCH", path, model(models.Webhook), body=body)
 
     def _delete_webhook_call(self, webhook_id: str) -> Call[None]:
-        return Call("DELETE", f"{self._ops()}/webhooks/{webhook_id}", nothing)
+        return Call("DELETE", f"{self._ops()}/webhooks/{q(webhook_id)}", nothing)
 
     def _deliveries_call(
         self, webhook_id: str, page: int, page_size: int
     ) -> Call[models.DeliveryPage]:
-        path, params = f"{self._ops()}/webhooks/{webhook_id}/deliveries", {"page": page}
+        path, params = f"{self._ops()}/webhooks/{q(webhook_id)}/deliveries", {"page": page}
         params["pageSize"] = page_size
         return Call("GET", path, model(models.DeliveryPage), params)
 
     def _test_webhook_call(self, webhook_id: str) -> Call[models.WebhookPing]:
-        path = f"{self._ops()}/webhooks/{webhook_id}/test"
+        path = f"{self._ops()}/webhooks/{q(webhook_id)}/test"
         return Call("POST", path, model(models.WebhookPing))
 
     def _redeliver_call(self, webhook_id: str, delivery_id: str) -> Call[models.WebhookPing]:
-        path = f"{self._ops()}/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver"
+        path = f"{self._ops()}/webhooks/{q(webhook_id)}/deliveries/{q(delivery_id)}/redeliver"
         return Call("POST", path, model(models.WebhookPing))
 
 

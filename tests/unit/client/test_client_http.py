@@ -436,3 +436,12 @@ def test_a_download_cut_half_way_is_fetched_again_and_leaves_no_part(tmp_path: P
         with pytest.raises(TransportError):
             c.download_artifact("op1", "a2", tmp_path)
     assert [p.name for p in tmp_path.iterdir()] == ["a1"]
+
+
+def test_ids_stay_one_path_segment() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        assert request.url.raw_path == b"/api/t1/p1/async/operation/a%2Fb%3Fc"
+        return problem(404, "not-found")
+
+    with client(handler) as c, pytest.raises(NotFound):
+        c.operation("a/b?c")
