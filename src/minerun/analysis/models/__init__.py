@@ -5,6 +5,7 @@
 - :func:`tree_to_petri_net`: process tree to an accepting Petri net.
 - :func:`to_pnml`, :func:`to_bpmn`: PNML and BPMN 2.0 (with diagram) exports.
 - :func:`token_replay`: token-based replay fitness, per case and for the log.
+- :func:`precision`: token-based (escaping edges) precision of a log on a net.
 """
 
 from minerun.analysis.models.bpmn import to_bpmn
@@ -17,6 +18,7 @@ from minerun.analysis.models.heuristics import (
 from minerun.analysis.models.inductive import discover_process_tree
 from minerun.analysis.models.petri import PetriNet, tree_to_petri_net
 from minerun.analysis.models.pnml import to_pnml
+from minerun.analysis.models.precision import PrecisionResult, precision
 from minerun.analysis.models.process_tree import Operator, ProcessTree
 from minerun.analysis.models.replay import ReplayResult, token_replay
 
@@ -25,11 +27,13 @@ __all__ = [
     "HeuristicsNet",
     "Operator",
     "PetriNet",
+    "PrecisionResult",
     "ProcessTree",
     "ReplayResult",
     "discover_heuristics_net",
     "discover_process_tree",
     "heuristics_to_petri_net",
+    "precision",
     "to_bpmn",
     "to_pnml",
     "token_replay",
