@@ -2,9 +2,9 @@
 ``precision_token_based_replay`` computes it (Muñoz-Gama and Carmona, *A fresh look at
 precision in process conformance*, 2010).
 
-For every prefix of every trace that some event follows (the prefix ``σ[0:i]`` of a trace
-``σ`` for ``1 ≤ i < |σ|``), the log says which activities came next (*reflected*: the
-activities ``σ[i]`` over all traces with that prefix). The prefix is replayed on the net by
+For every prefix of every trace that some event follows (the prefix ``s[0:i]`` of a trace
+``s`` for ``1 ≤ i < |s|``), the log says which activities came next (*reflected*: the
+activities ``s[i]`` over all traces with that prefix). The prefix is replayed on the net by
 token-based replay (the rules of :mod:`.replay`, without the final-marking step) and
 stops at the first event that needs a missing token; for a prefix that replays without
 one, the *allowed* activities are the labels of the visible transitions enabled in the
