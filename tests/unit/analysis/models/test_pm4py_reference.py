@@ -133,3 +133,16 @@ def test_precision_on_heuristics_nets_equals_pm4py(log: tuple[pl.DataFrame, Any]
     net = heuristics_to_petri_net(discover_heuristics_net(frame))
     expected = pm4py.precision_token_based_replay(pandas_frame, *pm4py_net(net))
     assert precision(frame, net).precision == pytest.approx(expected, abs=1e-6)
+
+
+@pytest.mark.parametrize("noise", [0.2, 0.0])
+def test_fitness_equals_pm4py_on_its_own_net(log: tuple[pl.DataFrame, Any], noise: float) -> None:
+    frame, pandas_frame = log
+    tree = pm4py.discover_process_tree_inductive(
+        pandas_frame, noise_threshold=noise, multi_processing=False
+    )
+    expected = pm4py.fitness_token_based_replay(pandas_frame, *pm4py.convert_to_petri_net(tree))
+    ours = token_replay(frame, tree_to_petri_net(discover_process_tree(frame, noise)))
+    assert ours.log_fitness == pytest.approx(expected["log_fitness"], abs=1e-6)
+    assert ours.average_trace_fitness == pytest.approx(expected["average_trace_fitness"], abs=1e-6)
+    assert ours.percentage_fitting_traces == pytest.approx(expected["perc_fit_traces"], abs=1e-6)
