@@ -11,6 +11,7 @@
 
 from minerun.analysis.models.alpha import discover_alpha_plus
 from minerun.analysis.models.bpmn import to_bpmn
+from minerun.analysis.models.escaping import PrecisionResult, precision
 from minerun.analysis.models.heuristics import (
     HeuristicsArc,
     HeuristicsNet,
@@ -20,7 +21,6 @@ from minerun.analysis.models.heuristics import (
 from minerun.analysis.models.inductive import discover_process_tree
 from minerun.analysis.models.petri import PetriNet, tree_to_petri_net
 from minerun.analysis.models.pnml import to_pnml
-from minerun.analysis.models.precision import PrecisionResult, precision
 from minerun.analysis.models.process_tree import Operator, ProcessTree
 from minerun.analysis.models.replay import ReplayResult, token_replay
 
