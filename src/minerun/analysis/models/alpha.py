@@ -17,12 +17,12 @@ length-two loops.
    initial one); ``END`` when one place feeds it, that place feeds nothing else and its
    producers feed no other place (that place becomes the final one), as pm4py does.
 
-Known limits (those of alpha+): an L1L activity whose predecessors and successors overlap
-entirely (``A \\ B`` or ``B \\ A`` empty), or for which no place matches, stays unconnected
-and is always enabled; two L1L activities next to each other are not ordered; activities
-directly followed by themselves only after the L1L activities are removed get no place;
-the result need not be sound when the log has non-free-choice or noisy behaviour (no
-frequency threshold is applied).
+Known limits (those of alpha+): no frequency threshold; the net need not be sound with
+non-free-choice constructs, duplicate tasks or noise. An activity in no place (no causal
+relation left; an L1L activity whose ``A \\ B`` or ``B \\ A`` is empty or matches no place;
+an activity directly followed by itself once L1L activities are removed) stays an
+unconnected transition, always enabled. Two L1L activities next to each other are not
+ordered.
 """
 
 from __future__ import annotations
