@@ -171,6 +171,22 @@ class TokenReplayer:
         self._reach_final(m, counts)
         return self._close(m, counts)
 
+    @property
+    def initial_marking(self) -> Marking:
+        """A fresh copy of the initial marking."""
+        return dict(self._initial)
+
+    def advance(self, activity: str, m: Marking) -> tuple[Marking, bool]:
+        """The marking after one more event, and whether it needed no missing token.
+
+        Activities that label no transition leave the marking as it is, as in ``replay``.
+        """
+        if activity not in self._by_label:
+            return m, True
+        counts = [0, 0, 0]
+        after = self._cached_step(activity, dict(m), counts)
+        return after, counts[0] == 0
+
     def _cached_step(self, activity: str, m: Marking, counts: list[int]) -> Marking:
         # The outcome of an event depends only on the (ordered) marking and the activity,
         # and variants share most of their prefixes, so each pair is computed once.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from minerun.analysis.models._reduce import NetGraph, reduce_silent
 from minerun.analysis.models.process_tree import Operator, ProcessTree
 
 
@@ -88,50 +89,133 @@ class NetBuilder:
             ((sink, 1),),
         )
 
+    def subnet(self, graph: NetGraph, source: int, sink: int) -> PetriNet:
+        """Freeze only the places, transitions and arcs left in ``graph``, names kept."""
+        places, transitions = sorted(graph.places), sorted(graph.transitions)
+        pi = {p: i for i, p in enumerate(places)}
+        ti = {t: i for i, t in enumerate(transitions)}
+        return PetriNet(
+            tuple(self.places[p] for p in places),
+            tuple(self.transitions[t] for t in transitions),
+            tuple(self.labels[t] for t in transitions),
+            tuple((pi[p], ti[t]) for p, t in graph.p2t),
+            tuple((ti[t], pi[p]) for t, p in graph.t2p),
+            ((pi[source], 1),),
+            ((pi[sink], 1),),
+        )
+
 
 def tree_to_petri_net(tree: ProcessTree) -> PetriNet:
-    """Translate a process tree into a sound workflow net.
+    """Translate a process tree into a sound workflow net, as pm4py's conversion does.
 
     Activities become visible transitions and tau leaves silent ones; a sequence chains its
     children through fresh places; a choice puts its children between the same two places;
-    parallel and loop nodes get silent split/join (entry/exit) transitions so that their
-    inner places are never shared with siblings.
+    a parallel node gets a silent split and join; a loop a silent entry, its body, its redo
+    parts into a place from which a silent transition goes back before the body, and a
+    silent exit. A silent transition links ``source`` to the net (``sink`` from it) when the
+    tree starts (ends) with a choice, parallel node or loop. Then the silent transitions
+    that carry no choice are removed (see :mod:`._reduce`); the places keep pm4py's names
+    (``p<n>`` numbered in creation order), so replay visits them in the same order.
     """
-    builder = NetBuilder()
-    source = builder.place("source")
-    sink = builder.place("sink")
-    _translate(builder, tree, source, sink)
-    return builder.build(source, sink)
+    b = _TreeNetBuilder()
+    source, sink = b.place("source"), b.place("sink")
+    entry, exit_ = source, sink
+    if _starts_with_block(tree):
+        entry = b.place()
+        b.transition(None, [source], [entry])
+    if _ends_with_block(tree):
+        exit_ = b.place()
+        b.transition(None, [exit_], [sink])
+    _translate(b, tree, entry, exit_)
+    graph = NetGraph(
+        b.labels, set(range(len(b.places))), set(range(len(b.transitions))), b.p2t, b.t2p
+    )
+    reduce_silent(graph, {source}, {sink})
+    return b.subnet(graph, source, sink)
+
+
+class _TreeNetBuilder(NetBuilder):
+    def place(self, name: str | None = None) -> int:
+        # pm4py numbers every place it creates, source and sink being p_1 and p_2.
+        return super().place(name if name is not None else f"p{len(self.places) + 1}")
+
+
+def _starts_with_block(tree: ProcessTree) -> bool:
+    # pm4py's check_tau_mandatory_at_initial_marking, condition for condition.
+    if tree.operator in (Operator.XOR, Operator.PARALLEL, Operator.LOOP):
+        return True
+    first = tree.children[0] if tree.children else None
+    return first is not None and (
+        first.operator is Operator.LOOP
+        or (first.operator is not None and _ends_in_loop(first))
+        or _leftmost_loop(first)
+    )
+
+
+def _ends_with_block(tree: ProcessTree) -> bool:
+    if tree.operator in (Operator.XOR, Operator.PARALLEL, Operator.LOOP):
+        return True
+    return bool(tree.children) and _ends_in_loop(tree)
+
+
+def _leftmost_loop(node: ProcessTree) -> bool:
+    while node.children:
+        if node.operator is Operator.LOOP or node.children[0].operator is Operator.LOOP:
+            return True
+        node = node.children[0]
+    return node.operator is Operator.LOOP
+
+
+def _ends_in_loop(node: ProcessTree) -> bool:
+    while node.children:
+        last = node.children[-1]
+        if last.operator is Operator.LOOP:
+            return True
+        if last.operator is None:
+            return False
+        node = last
+    return False
 
 
 def _translate(b: NetBuilder, node: ProcessTree, entry: int, exit_: int) -> None:
     if node.operator is None:
         b.transition(node.label, [entry], [exit_])
     elif node.operator is Operator.SEQUENCE:
-        places = [entry] + [b.place() for _ in node.children[1:]] + [exit_]
+        current = entry
         for i, child in enumerate(node.children):
-            _translate(b, child, places[i], places[i + 1])
+            after = exit_ if i == len(node.children) - 1 else b.place()
+            _translate(b, child, current, after)
+            current = after
     elif node.operator is Operator.XOR:
         for child in node.children:
             _translate(b, child, entry, exit_)
     elif node.operator is Operator.PARALLEL:
-        starts = [b.place() for _ in node.children]
-        ends = [b.place() for _ in node.children]
-        b.transition(None, [entry], starts)
-        for child, start, end in zip(node.children, starts, ends, strict=True):
+        split = b.transition(None, [entry], [])
+        join = b.transition(None, [], [exit_])
+        for child in node.children:
+            start, end = b.place(), b.place()
+            b.t2p.append((split, start))
+            b.p2t.append((end, join))
             _translate(b, child, start, end)
-        b.transition(None, ends, [exit_])
     else:
         _translate_loop(b, node, entry, exit_)
 
 
 def _translate_loop(b: NetBuilder, node: ProcessTree, entry: int, exit_: int) -> None:
-    body_start, body_end = b.place(), b.place()
+    body_start = b.place()
     b.transition(None, [entry], [body_start])
+    back = b.transition(None, [], [body_start])
+    if len(node.children) == 1:
+        _translate(b, node.children[0], body_start, exit_)
+        b.p2t.append((exit_, back))
+        return
+    body_end = b.place()
     _translate(b, node.children[0], body_start, body_end)
+    redo_end = b.place()
     for redo in node.children[1:]:
-        _translate(b, redo, body_end, body_start)
+        _translate(b, redo, body_end, redo_end)
     b.transition(None, [body_end], [exit_])
+    b.p2t.append((redo_end, back))
 
 
 __all__ = ["NetBuilder", "PetriNet", "tree_to_petri_net"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from minerun.analysis.models.petri import PetriNet
@@ -46,3 +47,32 @@ def pm4py_replay(frame: Any, net: Any, initial: Any, final: Any) -> list[dict[st
         frame, net, initial, final, parameters=parameters
     )
     return result
+
+
+Shape = tuple[tuple[str | None, ...], tuple[str | None, ...]]
+
+
+def _sorted_labels(labels: list[str | None]) -> tuple[str | None, ...]:
+    return tuple(sorted(labels, key=lambda label: (label is not None, label or "")))
+
+
+def place_shapes(net: PetriNet) -> Counter[Shape]:
+    """Each place as the labels of its input and output transitions (None for silent ones)."""
+    return Counter(
+        (
+            _sorted_labels([net.labels[t] for t, q in net.transition_to_place if q == p]),
+            _sorted_labels([net.labels[t] for q, t in net.place_to_transition if q == p]),
+        )
+        for p in range(len(net.places))
+    )
+
+
+def pm4py_place_shapes(net: Any) -> Counter[Shape]:
+    """:func:`place_shapes` of a pm4py net."""
+    return Counter(
+        (
+            _sorted_labels([arc.source.label for arc in place.in_arcs]),
+            _sorted_labels([arc.target.label for arc in place.out_arcs]),
+        )
+        for place in net.places
+    )

@@ -25,7 +25,8 @@ def test_sequence_chains_transitions_through_places() -> None:
 
 def test_choice_shares_places_and_parallel_adds_silent_split_and_join() -> None:
     choice = tree_to_petri_net(node(Operator.XOR, A, B))
-    assert choice.preset[0] == choice.preset[1] and choice.postset[0] == choice.postset[1]
+    a, b = choice.labels.index("a"), choice.labels.index("b")
+    assert choice.preset[a] == choice.preset[b] and choice.postset[a] == choice.postset[b]
     parallel = tree_to_petri_net(node(Operator.PARALLEL, A, B))
     silent = [t for t, label in enumerate(parallel.labels) if label is None]
     assert len(silent) == 2
@@ -33,12 +34,25 @@ def test_choice_shares_places_and_parallel_adds_silent_split_and_join() -> None:
     assert len(parallel.postset[split]) == 2 and len(parallel.preset[join]) == 2
 
 
-def test_loop_has_silent_entry_and_exit_and_a_redo_back_arc() -> None:
+def test_loop_goes_back_through_a_silent_transition_after_its_redo_part() -> None:
     net = tree_to_petri_net(node(Operator.LOOP, A, node(Operator.XOR, B, ProcessTree())))
     a, b = net.labels.index("a"), net.labels.index("b")
-    assert net.postset[b] == net.preset[a]
-    assert net.labels.count(None) == 3  # entry, exit, tau redo
+    (back,) = [t for t in range(len(net.labels)) if net.preset[t] == net.postset[b] != ()]
+    assert net.labels[back] is None and net.postset[back] == net.preset[a]
+    # entry, tau redo, back, exit; the silent link from source went with the reduction
+    assert net.labels.count(None) == 4
     assert net.visible_labels() == frozenset({"a", "b"})
+
+
+def test_silent_transitions_without_a_choice_are_removed() -> None:
+    # ->(a, *(b, c), d): entering, leaving and going back in the loop choose nothing.
+    D = ProcessTree(label="d")
+    net = tree_to_petri_net(node(Operator.SEQUENCE, A, node(Operator.LOOP, B, C), D))
+    assert net.labels.count(None) == 0 and len(net.places) == 4
+    a, b, c, d = (net.labels.index(x) for x in "abcd")
+    assert net.postset[a] == net.preset[b] == net.postset[c]
+    assert net.postset[b] == net.preset[c] == net.preset[d]
+    assert net.postset[d] == (net.places.index("sink"),)
 
 
 def test_labels_must_match_transitions() -> None:
