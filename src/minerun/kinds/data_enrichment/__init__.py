@@ -55,9 +55,20 @@ def summarize(results: Mapping[str, Any]) -> dict[str, Any]:
             "valuesFixed": sum(sum(r["valuesFixed"].values()) for r in rules),
             "columnsAdded": enriched.get("columnsAdded", []),
             "outputFormat": created.get("outputFormat"),
+            # In brief; the Cleaning phase's results add options, tallies and examples.
+            "rules": [{k: r[k] for k in _RULE_BRIEF} for r in rules],
         },
-        "rules": rules,
     }
+
+
+_RULE_BRIEF = (
+    "rule",
+    "rowsRemoved",
+    "casesRemoved",
+    "valuesFixed",
+    "columnsAdded",
+    "columnsRemoved",
+)
 
 
 # Every phase reads the source dataset and (from Cleaning on) the log the rules leave.

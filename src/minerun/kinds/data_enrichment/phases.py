@@ -78,6 +78,8 @@ def clean(ctx: PhaseContext) -> dict[str, Any]:
     events = _events(ctx, params)
     ctx.progress(0, events, f"Applying {len(params.rules)} rules", fraction=0.0)
     cleaned, changes = _cleaned(ctx, params, events)
+    if cleaned.height == 0:
+        raise PhaseInputError("the cleaning rules left no event: " + _removals(changes))
     _store(ctx, _CLEANED, cleaned)
     ctx.progress(events, events, "Rules applied", fraction=1.0)
     return {
@@ -204,6 +206,10 @@ def _cleaned(
         pl.int_range(pl.len(), dtype=pl.UInt32).alias(EVENT_INDEX)
     )
     return frame, result.to_json()
+
+
+def _removals(changes: list[dict[str, Any]]) -> str:
+    return ", ".join(f"{c['rule']} removed {c['rowsRemoved']}" for c in changes)
 
 
 def _store(ctx: PhaseContext, name: str, frame: pl.DataFrame) -> None:
