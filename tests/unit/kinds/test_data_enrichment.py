@@ -284,3 +284,33 @@ def test_the_contract_example_is_accepted() -> None:
         "outputFormat": "processed_csv",
     }
     assert check(parameters) == []
+
+
+def test_merged_lifecycles_re_upload_with_their_start_times(tmp_path: Path) -> None:
+    text = (
+        "case,activity,time,who,lifecycle:transition\n"
+        "c1,register,2024-01-01T09:00:00Z,ann,start\n"
+        "c1,register,2024-01-01T09:30:00Z,ann,complete\n"
+        "c1,decide,2024-01-01T11:00:00Z,bob,start\n"
+        "c1,decide,2024-01-01T12:15:00.250Z,bob,complete\n"
+        "c2,register,2024-01-02T08:00:00Z,ann,complete\n"
+    )
+    ctx = _context(tmp_path, cleaningRules=["merge_lifecycle"])
+    _upload(ctx.data_dir, text)
+    results = ctx.run_all()
+    stored = pl.read_parquet(ctx.datasets[0].path)
+    assert stored.height == 3 and "lifecycle" not in stored.columns
+    # An unpaired completion is an instant (docs: merge_lifecycle).
+    assert stored["processing_seconds"].to_list() == [1800.0, 4500.25, 0.0]
+    assert ctx.datasets[0].statistics["hasStartTimestamps"] is True
+    assert "processing_seconds" in results["Enrichment"]["columnsAdded"]
+    mapping = CsvMapping(
+        "case_id",
+        "activity",
+        "timestamp",
+        resource_column="resource",
+        start_timestamp_column="start_timestamp",
+    )
+    again = validate(read_csv(ctx.artifacts[0].path, mapping))
+    columns = [*STANDARD, "start_timestamp"]
+    assert_frame_equal(again.frame.select(columns), stored.select(columns))
