@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -314,3 +315,17 @@ def test_merged_lifecycles_re_upload_with_their_start_times(tmp_path: Path) -> N
     again = validate(read_csv(ctx.artifacts[0].path, mapping))
     columns = [*STANDARD, "start_timestamp"]
     assert_frame_equal(again.frame.select(columns), stored.select(columns))
+
+
+def test_pm4py_reads_the_xes_file(tmp_path: Path) -> None:
+    pm4py = pytest.importorskip("pm4py")
+    ctx = _context(tmp_path, cleaningRules=RULES, outputFormat="xes")
+    _upload(ctx.data_dir, _source_log(tmp_path))
+    ctx.run_all()
+    stored = pl.read_parquet(ctx.datasets[0].path)
+    with warnings.catch_warnings():  # a hint about an optional faster reader
+        warnings.simplefilter("ignore", UserWarning)
+        log = pm4py.read_xes(str(ctx.artifacts[0].path), return_legacy_log_object=False)
+    assert len(log) == stored.height
+    assert log["case:concept:name"].nunique() == stored["case_id"].n_unique()
+    assert log["case_length"].tolist() == stored["case_length"].to_list()
