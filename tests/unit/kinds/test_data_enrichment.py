@@ -329,3 +329,16 @@ def test_pm4py_reads_the_xes_file(tmp_path: Path) -> None:
     assert len(log) == stored.height
     assert log["case:concept:name"].nunique() == stored["case_id"].n_unique()
     assert log["case_length"].tolist() == stored["case_length"].to_list()
+
+
+def test_a_cancel_in_the_last_phase_writes_no_dataset_file(tmp_path: Path) -> None:
+    ctx = _context(tmp_path, cleaningRules=RULES)
+    _upload(ctx.data_dir, _source_log(tmp_path))
+    for phase in KIND.phases[:-1]:
+        ctx.results[phase.name] = phase.run(ctx)
+    ctx.cancel_after = ctx.checks
+    with pytest.raises(OperationCancelled):
+        phases.create_dataset(ctx)
+    assert ctx.datasets == []
+    stored = sorted(p.name for p in (ctx.data_dir / "datasets").iterdir())
+    assert stored == sorted([f"{SOURCE}.parquet", f"{SOURCE}.json"])

@@ -122,19 +122,33 @@ def enrich_log(ctx: PhaseContext) -> dict[str, Any]:
 
 
 def create_dataset(ctx: PhaseContext) -> dict[str, Any]:
-    """Write the new dataset and the cleaned log in ``outputFormat``."""
+    """Write the cleaned log in ``outputFormat``, then the new dataset."""
     params = parse(ctx.parameters)
     events = _events(ctx, params)
-    ctx.progress(0, events, "Writing the dataset", fraction=0.0)
+    ctx.progress(0, events, "Writing the cleaned log", fraction=0.0)
     path = ctx.scratch_dir / _ENRICHED
     if not path.exists():
         enrich_log(ctx)
     report = validate(read_parquet(path, other_columns=True))
+    artifact = export.write(report.frame, params.output_format, ctx.workdir)
+    _, fmt, media_type = export.FORMATS[params.output_format]
+    ctx.add_artifact(
+        ArtifactSpec(
+            path=artifact,
+            name=artifact.name,
+            type="dataset",
+            format=fmt,
+            description=f"The cleaned log of dataset {params.dataset_id}",
+            media_type=media_type,
+        )
+    )
+    ctx.progress(events, events, "Writing the dataset", fraction=0.5)
+    # The last cancellation check. The dataset's files are written last, so that nothing
+    # but the checkpoint (which lists the dataset) can fail after they are in place.
     ctx.check_cancelled()
     source = ctx.results.get(LOADING, {}).get("sourceDatasetName", params.dataset_id)
     dataset_id = derived_dataset_id(ctx.operation_id)
     name = f"{source} (enriched)"
-    # The last cancellation check: from here the dataset is written and listed.
     target, stats, checks = write_dataset(ctx.data_dir, dataset_id, report, name)
     ctx.add_dataset(
         DatasetSpec(
@@ -146,19 +160,6 @@ def create_dataset(ctx: PhaseContext) -> dict[str, Any]:
             statistics=stats,
             validation=checks,
             derived_from=params.dataset_id,
-        )
-    )
-    ctx.progress(events, events, "Writing the cleaned log", fraction=0.5)
-    artifact = export.write(report.frame, params.output_format, ctx.workdir)
-    _, fmt, media_type = export.FORMATS[params.output_format]
-    ctx.add_artifact(
-        ArtifactSpec(
-            path=artifact,
-            name=artifact.name,
-            type="dataset",
-            format=fmt,
-            description=f"The cleaned log of dataset {params.dataset_id}",
-            media_type=media_type,
         )
     )
     ctx.progress(events, events, "Done", fraction=1.0)
