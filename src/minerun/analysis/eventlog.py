@@ -232,13 +232,17 @@ def read_csv(path: str | Path, mapping: CsvMapping, *, max_bytes: int | None = N
     return _finish(raw, "csv", sources, mapping.timestamp_format)
 
 
-def read_parquet(path: str | Path, mapping: CsvMapping | None = None) -> LoadResult:
+def read_parquet(
+    path: str | Path, mapping: CsvMapping | None = None, *, other_columns: bool = False
+) -> LoadResult:
     """Read a Parquet event log.
 
     Without ``mapping`` the file must already use the canonical column names (as the
     datasets minerun stores do); with it, the mapped columns are renamed. Timestamp
     columns may be datetimes (naive ones are taken as UTC) or text (parsed like CSV).
     An existing ``event_index`` column is kept, otherwise the row order defines it.
+    ``other_columns`` keeps every further column as it is (the derived attributes of a
+    dataset written by DataEnrichment); otherwise only the canonical ones are read.
     """
     try:
         table = pl.read_parquet(existing_file(path))
@@ -259,6 +263,9 @@ def read_parquet(path: str | Path, mapping: CsvMapping | None = None) -> LoadRes
     raw = table.select(pl.col(source).alias(canonical) for canonical, source in sources.items())
     if mapping is None and EVENT_INDEX in table.columns:
         raw = raw.with_columns(table[EVENT_INDEX].cast(pl.UInt32, strict=False))
+    if other_columns:
+        taken = {*sources.values(), *raw.columns}
+        raw = raw.with_columns(table.select(c for c in table.columns if c not in taken))
     return _finish(raw, "parquet", sources, fmt)
 
 

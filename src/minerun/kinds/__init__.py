@@ -2,6 +2,7 @@
 
 from minerun.kinds.base import (
     ArtifactSpec,
+    DatasetSpec,
     Kind,
     OperationCancelled,
     Phase,
@@ -12,6 +13,7 @@ from minerun.kinds.registry import KindRegistry, load_registry
 
 __all__ = [
     "ArtifactSpec",
+    "DatasetSpec",
     "Kind",
     "KindRegistry",
     "OperationCancelled",

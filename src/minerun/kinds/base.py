@@ -40,8 +40,32 @@ class ArtifactSpec:
     media_type: str = "application/octet-stream"
 
 
+@dataclass(frozen=True, slots=True)
+class DatasetSpec:
+    """A dataset a phase wrote under :attr:`PhaseContext.data_dir`, listed when it completes.
+
+    ``path`` is its Parquet file (the sidecar beside it). The row is inserted in the
+    transaction that checkpoints the phase, so the dataset exists exactly when the phase
+    completed; a second checkpoint of the same id (a rerun) updates the row instead.
+    """
+
+    id: str
+    name: str
+    path: Path
+    source_format: str
+    original_filename: str
+    statistics: dict[str, Any]
+    validation: dict[str, Any]
+    derived_from: str | None = None
+
+
 class PhaseContext(Protocol):
     """What a running phase can see and do."""
+
+    @property
+    def operation_id(self) -> str:
+        """The operation's id: the same on every attempt, for names that must not change."""
+        ...
 
     @property
     def parameters(self) -> Mapping[str, Any]: ...
@@ -96,6 +120,10 @@ class PhaseContext(Protocol):
 
     def add_artifact(self, artifact: ArtifactSpec) -> None:
         """Offer a file in :attr:`workdir` for download once the phase completes."""
+        ...
+
+    def add_dataset(self, dataset: DatasetSpec) -> None:
+        """List a dataset the phase wrote, in the same transaction that completes the phase."""
         ...
 
 

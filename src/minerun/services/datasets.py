@@ -8,7 +8,7 @@ import uuid
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import polars as pl
 
@@ -71,6 +71,43 @@ def sidecar_path(parquet: Path) -> Path:
     return parquet.with_suffix(".json")
 
 
+# Ids of datasets written by an operation are named from the operation's id, so that every
+# attempt of that operation writes (and lists) the same dataset.
+_DERIVED: Final = uuid.UUID("6f0b8a52-4d1e-5c7a-9e83-2b4f61d0c9a7")
+
+
+def derived_dataset_id(operation_id: str) -> str:
+    """The id of the dataset an operation writes: the same on every attempt."""
+    return str(uuid.uuid5(_DERIVED, operation_id))
+
+
+def write_dataset(
+    data_dir: Path, dataset_id: str, report: ValidationReport, name: str
+) -> tuple[Path, dict[str, Any], dict[str, Any]]:
+    """Write a validated log as a dataset's files; returns the Parquet path, statistics and
+    validation summary.
+
+    Each file is written under a temporary name and renamed into place, so no reader ever
+    sees half a file; the dataset exists for clients once its row is inserted, after this.
+    """
+    target = dataset_path(data_dir, dataset_id)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    stats, checks = statistics(report.frame), validation_summary(report)
+    # The worker reads the findings beside the data, without a database round trip.
+    sidecar = {"name": name, "statistics": stats, "validation": checks}
+    suffix = f".tmp-{uuid.uuid4().hex}"
+    data_tmp, sidecar_tmp = (Path(f"{p}{suffix}") for p in (target, sidecar_path(target)))
+    try:
+        report.frame.write_parquet(data_tmp)
+        sidecar_tmp.write_text(json.dumps(sidecar))
+        sidecar_tmp.replace(sidecar_path(target))
+        data_tmp.replace(target)
+    finally:
+        data_tmp.unlink(missing_ok=True)
+        sidecar_tmp.unlink(missing_ok=True)
+    return target, stats, checks
+
+
 class DatasetService:
     def __init__(self, settings: Settings, database: Database) -> None:
         self.settings = settings
@@ -116,13 +153,7 @@ class DatasetService:
                 errors=[{"field": "file", "reason": f"all {report.rows_total} rows were skipped"}],
             )
         dataset_id = str(uuid.uuid4())
-        target = dataset_path(self.settings.data_dir, dataset_id)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        report.frame.write_parquet(target)
-        stats, checks = statistics(report.frame), validation_summary(report)
-        # The worker reads the findings beside the data, without a database round trip.
-        sidecar = {"name": name, "statistics": stats, "validation": checks}
-        sidecar_path(target).write_text(json.dumps(sidecar))
+        target, stats, checks = write_dataset(self.settings.data_dir, dataset_id, report, name)
         return self.database.datasets.insert(
             {
                 "id": dataset_id,

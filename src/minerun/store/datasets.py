@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, delete, func, insert, select
+from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
 from minerun.domain.records import Scope
 from minerun.domain.statuses import ACTIVE
@@ -95,3 +95,17 @@ class DatasetStore:
                 )
             conn.execute(delete(t.datasets).where(d.id == dataset_id))
         return dataset
+
+
+def upsert_dataset(conn: Connection, row: Mapping[str, Any]) -> None:
+    """Insert a dataset row, or refresh what describes its files when the id exists.
+
+    A dataset whose id is derived from the operation that wrote it is checkpointed again
+    when that phase runs again: the same id then names the newly written files.
+    """
+    exists = conn.execute(select(d.id).where(d.id == row["id"])).first()
+    if exists is None:
+        conn.execute(insert(t.datasets).values(**row))
+        return
+    refreshed = ("name", "path", "size_bytes", "statistics", "validation", "derived_from")
+    conn.execute(update(t.datasets).where(d.id == row["id"]).values({k: row[k] for k in refreshed}))

@@ -22,6 +22,7 @@ from minerun.exceptions import LeaseLost
 from minerun.notify import events as ev
 from minerun.store import tables as t
 from minerun.store.attempts import close_attempt, reset_running_phase, total_run_seconds
+from minerun.store.datasets import upsert_dataset
 from minerun.store.engine import is_sqlite, reader
 from minerun.store.operations import OperationStore, finish_phases
 from minerun.store.outbox import ProgressEvents, emit, emit_phase_completed
@@ -270,8 +271,13 @@ class QueueStore:
         now: datetime,
         processed_total: int,
         total_records: int | None,
+        dataset_rows: Sequence[dict[str, Any]] = (),
     ) -> None:
-        """Checkpoint a phase: its results and files are kept for resume and crash recovery."""
+        """Checkpoint a phase: its results and files are kept for resume and crash recovery.
+
+        The datasets the phase wrote are listed in the same transaction; a row that exists
+        already (the phase ran again under the same operation) is updated, never doubled.
+        """
         with self.engine.begin() as conn:
             self._fence(conn, lease, {"processed_records": processed_total})
             conn.execute(
@@ -287,6 +293,8 @@ class QueueStore:
             )
             if artifact_rows:
                 conn.execute(insert(t.artifacts), list(artifact_rows))
+            for row in dataset_rows:
+                upsert_dataset(conn, row)
             emit_phase_completed(conn, lease.operation_id, position)
 
     def complete(

@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from minerun.domain.failures import Failure, FailureType
+from minerun.domain.records import Scope
 from minerun.domain.statuses import PhaseStatus
 from minerun.exceptions import InvalidInput, LeaseLost
-from minerun.kinds.base import ArtifactSpec, Kind, OperationCancelled
+from minerun.kinds.base import ArtifactSpec, DatasetSpec, Kind, OperationCancelled
 from minerun.store.queue import Lease, QueueStore
 from minerun.worker.resources import ProcessSampler, socket_bytes
 
@@ -53,7 +54,12 @@ class RunningPhase:
     done: int = 0
     total: int | None = None
     artifacts: list[ArtifactSpec] = field(default_factory=list)
+    datasets: list[DatasetSpec] = field(default_factory=list)
     _last_write: float = 0.0
+
+    @property
+    def operation_id(self) -> str:
+        return self.lease.operation_id
 
     def progress(
         self,
@@ -94,6 +100,11 @@ class RunningPhase:
         if not artifact.path.resolve().is_relative_to(self.workdir.resolve()):
             raise ValueError(f"artifact {artifact.path} is outside the phase directory")
         self.artifacts.append(artifact)
+
+    def add_dataset(self, dataset: DatasetSpec) -> None:
+        if not dataset.path.resolve().is_relative_to(self.data_dir.resolve()):
+            raise ValueError(f"dataset {dataset.path} is outside the data directory")
+        self.datasets.append(dataset)
 
 
 # Outcomes of a run that are failures, and their type.
@@ -157,8 +168,11 @@ def run_operation(
             rows = [
                 _artifact_row(lease, phase.position, a, artifacts_dir) for a in context.artifacts
             ]
+            datasets = [
+                _dataset_row(operation.scope, d, data_dir, _now()) for d in context.datasets
+            ]
             queue.complete_phase(
-                lease, phase.position, output, rows, _now(), processed, context.total
+                lease, phase.position, output, rows, _now(), processed, context.total, datasets
             )
             results[phase.name] = output
         meter.sample()
@@ -214,6 +228,27 @@ def _artifact_row(
         "size_bytes": artifact.path.stat().st_size,
         "description": artifact.description,
         "created_at": _now(),
+    }
+
+
+def _dataset_row(
+    scope: Scope, dataset: DatasetSpec, data_dir: Path, now: datetime
+) -> dict[str, Any]:
+    """The ``datasets`` row of a dataset a phase wrote, in the operation's project."""
+    return {
+        "id": dataset.id,
+        "tenant_id": scope.tenant_id,
+        "project_id": scope.project_id,
+        "name": dataset.name,
+        "source_format": dataset.source_format,
+        "original_filename": dataset.original_filename,
+        "mapping": None,
+        "path": str(dataset.path.resolve().relative_to(data_dir.resolve())),
+        "size_bytes": dataset.path.stat().st_size,
+        "statistics": dataset.statistics,
+        "validation": dataset.validation,
+        "derived_from": dataset.derived_from,
+        "created_at": now,
     }
 
 
