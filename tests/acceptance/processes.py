@@ -198,13 +198,13 @@ class Cluster:
         env.update({f"MINERUN_{key.upper()}": str(value) for key, value in values.items()})
         return env
 
-    def _spawn(self, role: str, name: str, overrides: dict[str, object]) -> Node:
+    def _spawn(self, role: str, name: str, overrides: dict[str, object], *args: str) -> Node:
         logs = self.workdir / "logs"
         logs.mkdir(parents=True, exist_ok=True)
         log_path = logs / f"{name}.log"
         with log_path.open("ab") as log:
             process = subprocess.Popen(
-                [*minerun_command(), role],
+                [*minerun_command(), role, *args],
                 env=self.env(overrides),
                 cwd=self.workdir,
                 stdin=subprocess.DEVNULL,
@@ -215,17 +215,22 @@ class Cluster:
         self.nodes.append(node)
         return node
 
-    def _http(self, role: str, name: str, wait: bool, overrides: dict[str, object]) -> Node:
-        port = free_port()
-        node = self._spawn(role, name, {"port": port, "worker_name": name, **overrides})
+    def _http(
+        self, role: str, name: str, wait: bool, overrides: dict[str, object], *args: str
+    ) -> Node:
+        port = int(str(overrides.get("port", free_port())))
+        node = self._spawn(role, name, {"port": port, "worker_name": name, **overrides}, *args)
         node.base_url = f"http://127.0.0.1:{port}"
         if wait:
             self.wait_ready(node)
         return node
 
-    def serve(self, name: str = "serve", wait: bool = True, **overrides: object) -> Node:
-        """``minerun serve`` (API and embedded worker), ready to answer unless ``wait`` is off."""
-        return self._http("serve", name, wait, overrides)
+    def serve(
+        self, name: str = "serve", wait: bool = True, demo: bool = False, **overrides: object
+    ) -> Node:
+        """``minerun serve`` (API and embedded worker), ready to answer unless ``wait`` is off;
+        with ``demo``, as ``make run`` starts it."""
+        return self._http("serve", name, wait, overrides, *(["--demo"] if demo else []))
 
     def api(self, name: str = "api", wait: bool = True, **overrides: object) -> Node:
         """``minerun api`` (no worker), ready to answer unless ``wait`` is off."""

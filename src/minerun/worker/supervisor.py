@@ -136,7 +136,8 @@ class Supervisor:
         self.ready.set()
         if not self._announced:
             self._announced = True
-            log.info("worker %s ready with %d slots", self.name, len(up))
+            count = f"{len(up)} slot{'s' if len(up) > 1 else ''}"
+            log.info("worker %s ready with %s", self.name, count)
 
     def _read(self, slot: Slot) -> None:
         """Forward a slot's messages to the loop (a thread per slot, blocked on its pipe)."""
