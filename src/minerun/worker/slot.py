@@ -94,6 +94,7 @@ def slot_main(conn: Connection, settings_data: dict[str, Any], parent_pid: int) 
     # work until the import is done.
     mailbox.send("ready", os.getpid())
     registry = load_registry(settings.kind_module_names)
+    mailbox.send("loaded")
     while True:
         message = mailbox.next_work()
         if message[0] == "exit":

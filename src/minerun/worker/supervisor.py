@@ -41,6 +41,7 @@ class Slot:
     process: BaseProcess
     conn: Connection
     pid: int | None = None
+    loaded: bool = False  # the kinds are imported: a phase starts without waiting for them
     lease: Lease | None = None
     sampler: ProcessSampler | None = None
     usage: Usage | None = None
@@ -79,6 +80,12 @@ class Supervisor:
     @property
     def name(self) -> str:
         return self.settings.resolved_worker_name
+
+    @property
+    def warm(self) -> bool:
+        """Every slot is up with the kinds imported, and none runs an operation."""
+        up = [s for s in self.slots if s.loaded and not s.killed and s.lease is None]
+        return self.ready.is_set() and len(up) == self.settings.worker_slots
 
     # -- the loop ---------------------------------------------------------------------------
 
@@ -159,6 +166,8 @@ class Supervisor:
                 return
             if message[0] == "ready":
                 self._slot_ready(slot, message[1])
+            elif message[0] == "loaded":
+                slot.loaded = True
             elif message[0] == "done":
                 self._finished(slot, message[2], message[3])
             elif message[0] == "exited" and not slot.killed:
