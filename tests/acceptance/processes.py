@@ -39,6 +39,10 @@ POLL = 0.05
 START_TIMEOUT = 180.0
 # What a worker (or ``serve``) logs once every slot can take work.
 WORKER_READY = "ready with"
+# How long an operation of the test kinds may take to reach a state once its worker is ready:
+# a bound for a busy machine, not an expectation (the first operation of a slot also waits for
+# the slot to import the kinds).
+OPERATION_TIMEOUT = 120.0
 
 # Fast timings for tests: quick polling and heartbeats, leases that expire in seconds.
 DEFAULT_SETTINGS: dict[str, object] = {
