@@ -29,6 +29,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/lifecycle.py
 	$(BIN)/python benchmarks/webhooks.py
 	$(BIN)/python benchmarks/listing.py
+	$(BIN)/python benchmarks/cold_start.py
 
 bench-analysis: $(STAMP)
 	$(BIN)/python benchmarks/analysis.py

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -19,6 +20,7 @@ from minerun.store.database import Database
 
 PG_URL = os.environ.get("MINERUN_TEST_DATABASE_URL", "")
 TEST_KINDS = "minerun.kinds.builtin,tests.support.kinds"
+BACKENDS = ["sqlite", "postgresql"]
 SHARED_DATA = Path(
     os.environ.get(
         "MINERUN_SHARED_DATA", Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
@@ -31,11 +33,11 @@ def _pg_schema_url(schema: str) -> str:
     return f"{PG_URL}{separator}options=-csearch_path%3D{schema}"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh, empty database of each backend."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'minerun.db'}"
+@contextmanager
+def fresh_database(backend: str, directory: Path) -> Iterator[str]:
+    """A fresh, empty database of ``backend``: a file in ``directory``, or a schema of its own."""
+    if backend == "sqlite":
+        yield f"sqlite:///{directory / 'minerun.db'}"
         return
     if not PG_URL:
         pytest.skip("PostgreSQL tests need MINERUN_TEST_DATABASE_URL (set by .ci/run)")
@@ -47,11 +49,10 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         conn.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
-@pytest.fixture
-def settings(database_url: str, tmp_path: Path) -> Settings:
+def fast_settings(database_url: str, directory: Path) -> Settings:
     """Settings for fast tests: short leases, quick polling, the test kinds registered."""
     return Settings(
-        data_dir=tmp_path / "data",
+        data_dir=directory / "data",
         database_url=database_url,
         worker_slots=2,
         lease_seconds=3.0,
@@ -62,6 +63,30 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         kind_modules=TEST_KINDS,
         default_estimate_seconds=30.0,
     )
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database of each backend."""
+    with fresh_database(request.param, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    """Settings for fast tests on a fresh database of each backend."""
+    return fast_settings(database_url, tmp_path)
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def shared_settings(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Settings]:
+    """Settings on a database of each backend shared by the tests of a module, for a service
+    they share (each test then works in a tenant of its own)."""
+    directory = tmp_path_factory.mktemp("shared")
+    with fresh_database(request.param, directory) as url:
+        yield fast_settings(url, directory)
 
 
 @pytest.fixture

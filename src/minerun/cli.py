@@ -1,6 +1,12 @@
 """The ``minerun`` command: run the service, its parts, and manage tokens.
 
-Every flag falls back to its ``MINERUN_*`` variable, then to the built-in default.
+Every flag falls back to its ``MINERUN_*`` variable, then to the built-in default. A relative
+data directory is taken from the directory the command runs in, and made absolute once, so
+that every process of the service (and its slot processes) uses the same one.
+
+The web server, the API and the worker are imported by the commands that run them, not at
+the top: slot processes are spawned, and a spawned process imports its parent's main module
+(this one, through the ``minerun`` script) before it can start; a slot needs none of them.
 """
 
 from __future__ import annotations
@@ -8,19 +14,19 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import shlex
 import signal
+import socket
 import sys
 import threading
 import uuid
 from collections.abc import Sequence
+from pathlib import Path
 
-import uvicorn
-
-from minerun.api.app import create_app
 from minerun.config import Settings, load_settings
-from minerun.notify.deliverer import start_deliverer
 from minerun.store.database import Database
-from minerun.worker.supervisor import Supervisor
+
+log = logging.getLogger("minerun")
 
 DEMO_TENANT = "00000000-0000-4000-8000-000000000001"
 DEMO_PROJECT = "00000000-0000-4000-8000-000000000002"
@@ -86,11 +92,31 @@ def _settings(args: argparse.Namespace) -> Settings:
         "heartbeat_seconds",
         "api_processes",
     )
-    return load_settings(**{name: getattr(args, name, None) for name in names})
+    settings = load_settings(**{name: getattr(args, name, None) for name in names})
+    return settings.model_copy(update={"data_dir": settings.data_dir.resolve()})
 
 
 def _database(settings: Settings) -> Database:
     database = Database(settings.resolved_database_url, pool_size=2)
+    database.migrate()
+    return database
+
+
+def _existing_database(settings: Settings) -> Database:
+    """The service's database, or exit saying where it was looked for (never a new one)."""
+    where = "MINERUN_DATABASE_URL" if settings.database_url else str(settings.data_dir)
+    hint = (
+        f"minerun: no minerun database in {where}. The token commands use the database of "
+        "the service: run them with the same MINERUN_DATA_DIR (or --data-dir) and "
+        "MINERUN_DATABASE_URL as the service, or from the directory where it runs. "
+        "`minerun migrate` creates a new, empty database."
+    )
+    if not settings.database_url and not (settings.data_dir / "minerun.db").exists():
+        sys.exit(hint)
+    database = Database(settings.resolved_database_url, pool_size=2)
+    if not database.has_schema():
+        database.close()
+        sys.exit(hint)
     database.migrate()
     return database
 
@@ -103,10 +129,11 @@ def _guid(value: str, flag: str) -> str:
 
 
 def _tokens(args: argparse.Namespace, settings: Settings) -> None:
-    database = _database(settings)
     if args.token_command == "create":
         tenant = _guid(args.tenant, "--tenant")
         project = _guid(args.project, "--project") if args.project else None
+    database = _existing_database(settings)
+    if args.token_command == "create":
         record, token = database.tokens.create(tenant, project, args.name)
         print(f"token id: {record.id}\ntenant:   {tenant}\nproject:  {project or '*'}")
         print(token)
@@ -120,19 +147,44 @@ def _tokens(args: argparse.Namespace, settings: Settings) -> None:
     database.close()
 
 
+def _program() -> str:
+    """How the user ran minerun (``.venv/bin/minerun`` under make), for commands we suggest."""
+    given = sys.argv[0] if sys.argv else ""
+    return given if Path(given).name == "minerun" else "minerun"
+
+
+def token_command(settings: Settings) -> str:
+    """The command that makes a token for the demo project, runnable from any directory."""
+    command = (
+        f"{_program()} tokens create --tenant {DEMO_TENANT} --project {DEMO_PROJECT} --name demo"
+    )
+    if not settings.database_url:
+        command += f" --data-dir {shlex.quote(str(settings.data_dir))}"
+    return command
+
+
 def _demo(settings: Settings) -> None:
     database = _database(settings)
+    base = f"{_url(settings)}/api/{DEMO_TENANT}/{DEMO_PROJECT}"
     if not database.tokens.all():
         _record, token = database.tokens.create(DEMO_TENANT, DEMO_PROJECT, "demo")
-        base = f"http://{settings.host}:{settings.port}/api/{DEMO_TENANT}/{DEMO_PROJECT}"
         print(f"demo tenant:  {DEMO_TENANT}\ndemo project: {DEMO_PROJECT}")
         print(f"demo token:   {token}\nAPI base:     {base}\n", flush=True)
     else:
-        print("tokens exist already; create another with: minerun tokens create --tenant <GUID>")
+        # Tokens are stored hashed: the first start's token cannot be shown again.
+        print(
+            f"API base:     {base}\n"
+            "tokens exist already (they cannot be shown again); make a new one with:\n"
+            f"  {token_command(settings)}\n",
+            flush=True,
+        )
     database.close()
 
 
 def _run_worker(settings: Settings) -> None:
+    from minerun.notify.deliverer import start_deliverer
+    from minerun.worker.supervisor import Supervisor
+
     database = _database(settings)
     stopping = threading.Event()
 
@@ -148,12 +200,48 @@ def _run_worker(settings: Settings) -> None:
     database.close()
 
 
+def _url(settings: Settings) -> str:
+    host = f"[{settings.host}]" if ":" in settings.host else settings.host
+    return f"http://{host}:{settings.port}"
+
+
+def _bind(settings: Settings) -> socket.socket:
+    """The API's socket, bound before anything else starts: a port in use ends the command
+    here, before a demo token is made or a worker started."""
+    try:
+        family, kind, proto, _name, address = socket.getaddrinfo(
+            settings.host, settings.port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+        sock = socket.socket(family, kind, proto)
+    except OSError as error:
+        sys.exit(f"minerun: cannot listen on {settings.host}:{settings.port}: {error}")
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        # Listening at once holds the port (another bind with SO_REUSEADDR would succeed on a
+        # socket that is only bound); connections wait in the backlog until the app is up.
+        sock.listen(2048)
+    except OSError as error:
+        sock.close()
+        sys.exit(
+            f"minerun: cannot listen on {settings.host}:{settings.port}: "
+            f"{error.strerror or error}. Is another minerun (or another server) using the "
+            "port? Stop it, or choose another port with --port or MINERUN_PORT."
+        )
+    return sock
+
+
 def _serve_http(args: argparse.Namespace, settings: Settings) -> None:
     processes = settings.api_processes if args.command == "api" else 1
+    listener = _bind(settings)
+    if args.command == "serve" and args.demo:
+        _demo(settings)
     if processes <= 1:
-        app = create_app(settings, embedded_worker=args.command == "serve")
-        uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+        _serve_one(settings, listener, embedded_worker=args.command == "serve")
         return
+    listener.close()  # checked free; uvicorn binds it again for its processes
+    import uvicorn
+
     # Several processes share the port; each builds the app from the environment, so the
     # settings given as flags are handed over as variables. The schema is brought up to date
     # once, here, rather than by every process at the same moment.
@@ -170,6 +258,24 @@ def _serve_http(args: argparse.Namespace, settings: Settings) -> None:
     )
 
 
+def _serve_one(settings: Settings, listener: socket.socket, embedded_worker: bool) -> None:
+    import uvicorn
+
+    from minerun.api.app import create_app
+
+    class Server(uvicorn.Server):
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            await super().startup(sockets)
+            if self.started:  # after the app's start-up: requests are answered from now on
+                log.info("listening on %s", _url(settings))
+
+    app = create_app(settings, embedded_worker=embedded_worker)
+    server = Server(uvicorn.Config(app, log_level="warning"))
+    server.run(sockets=[listener])
+    if not server.started:
+        sys.exit(3)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -181,8 +287,6 @@ def main(argv: Sequence[str] | None = None) -> None:
     elif args.command == "worker":
         _run_worker(settings)
     else:
-        if args.command == "serve" and args.demo:
-            _demo(settings)
         _serve_http(args, settings)
 
 

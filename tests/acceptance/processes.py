@@ -5,6 +5,10 @@ share one database and one data directory, the way several machines share Postgr
 artifact store. Every process it started is killed when the cluster closes, whatever the test
 did, so a failing test leaves no worker running. Waiting is done by polling with short sleeps:
 these tests watch real processes, so there is nothing to fake.
+
+A process counts as ready when it says so: an API when ``/readyz`` answers, a worker when it
+has logged that its slots can take work. Tests time nothing before that, so a machine busy
+with other work makes them slower, not wrong; the start itself gets a generous bound.
 """
 
 from __future__ import annotations
@@ -30,7 +34,15 @@ TEST_KINDS = "minerun.kinds.builtin,tests.support.kinds"
 TENANT = "6f1c2a34-8d5e-4b7a-9c01-2e3f4a5b6c7d"
 PROJECT = "0a9b8c7d-6e5f-4a3b-8c2d-1e0f9a8b7c6d"
 POLL = 0.05
-START_TIMEOUT = 30.0
+# How long a process may take to start (imports, migrations, slot processes) on a machine
+# busy with other work; a process that exits meanwhile fails the wait at once.
+START_TIMEOUT = 180.0
+# What a worker (or ``serve``) logs once every slot can take work.
+WORKER_READY = "ready with"
+# How long an operation of the test kinds may take to reach a state once its worker is ready:
+# a bound for a busy machine, not an expectation (the first operation of a slot also waits for
+# the slot to import the kinds).
+OPERATION_TIMEOUT = 120.0
 
 # Fast timings for tests: quick polling and heartbeats, leases that expire in seconds.
 DEFAULT_SETTINGS: dict[str, object] = {
@@ -101,7 +113,6 @@ class Node:
     process: subprocess.Popen[bytes]
     log_path: Path
     base_url: str | None = None
-    slots: int = 0
 
     @property
     def pid(self) -> int:
@@ -109,6 +120,13 @@ class Node:
 
     def alive(self) -> bool:
         return self.process.poll() is None
+
+    def log_text(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def worker_ready(self) -> bool:
+        """Whether every slot of this worker (or ``serve``) has come up at least once."""
+        return WORKER_READY in self.log_text()
 
     def log_tail(self, lines: int = 40) -> str:
         text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
@@ -168,7 +186,8 @@ class Cluster:
         return self.workdir / "data"
 
     def env(self, overrides: dict[str, object]) -> dict[str, str]:
-        """The environment of a minerun process: test kinds importable, settings as MINERUN_*."""
+        """The environment of a minerun process: this tree's code and test kinds importable
+        (ahead of any installed copy), settings as MINERUN_*."""
         env = {key: value for key, value in os.environ.items() if not key.startswith("MINERUN_")}
         env["PYTHONPATH"] = os.pathsep.join([str(REPO_ROOT / "src"), str(REPO_ROOT)])
         env["PYTHONUNBUFFERED"] = "1"
@@ -183,13 +202,13 @@ class Cluster:
         env.update({f"MINERUN_{key.upper()}": str(value) for key, value in values.items()})
         return env
 
-    def _spawn(self, role: str, name: str, overrides: dict[str, object]) -> Node:
+    def _spawn(self, role: str, name: str, overrides: dict[str, object], *args: str) -> Node:
         logs = self.workdir / "logs"
         logs.mkdir(parents=True, exist_ok=True)
         log_path = logs / f"{name}.log"
         with log_path.open("ab") as log:
             process = subprocess.Popen(
-                [*minerun_command(), role],
+                [*minerun_command(), role, *args],
                 env=self.env(overrides),
                 cwd=self.workdir,
                 stdin=subprocess.DEVNULL,
@@ -200,17 +219,22 @@ class Cluster:
         self.nodes.append(node)
         return node
 
-    def _http(self, role: str, name: str, wait: bool, overrides: dict[str, object]) -> Node:
-        port = free_port()
-        node = self._spawn(role, name, {"port": port, "worker_name": name, **overrides})
+    def _http(
+        self, role: str, name: str, wait: bool, overrides: dict[str, object], *args: str
+    ) -> Node:
+        port = int(str(overrides.get("port", free_port())))
+        node = self._spawn(role, name, {"port": port, "worker_name": name, **overrides}, *args)
         node.base_url = f"http://127.0.0.1:{port}"
         if wait:
             self.wait_ready(node)
         return node
 
-    def serve(self, name: str = "serve", wait: bool = True, **overrides: object) -> Node:
-        """``minerun serve`` (API and embedded worker), ready to answer unless ``wait`` is off."""
-        return self._http("serve", name, wait, overrides)
+    def serve(
+        self, name: str = "serve", wait: bool = True, demo: bool = False, **overrides: object
+    ) -> Node:
+        """``minerun serve`` (API and embedded worker), ready to answer unless ``wait`` is off;
+        with ``demo``, as ``make run`` starts it."""
+        return self._http("serve", name, wait, overrides, *(["--demo"] if demo else []))
 
     def api(self, name: str = "api", wait: bool = True, **overrides: object) -> Node:
         """``minerun api`` (no worker), ready to answer unless ``wait`` is off."""
@@ -219,29 +243,40 @@ class Cluster:
     def worker(self, name: str, wait: bool = True, **overrides: object) -> Node:
         """``minerun worker`` named ``name``, once it has started its slot processes."""
         node = self._spawn("worker", name, {"worker_name": name, **overrides})
-        node.slots = int(str(overrides.get("worker_slots", self._setting("worker_slots"))))
         if wait:
             self.wait_ready(node)
         return node
 
     def wait_ready(self, *nodes: Node) -> None:
-        """Wait until each node answers ``/readyz`` (API) or has started its slots (worker)."""
+        """Wait until each node answers ``/readyz`` (API) and its slots can take work (worker)."""
         for node in nodes:
             wait_for(
                 partial(_ready, node), START_TIMEOUT, f"{node.name} to be ready", node.log_tail
             )
 
-    def _setting(self, key: str) -> object:
-        return self.settings.get(key, DEFAULT_SETTINGS[key])
+    def run(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """A one-off ``minerun`` command on this cluster's database, once it has ended."""
+        return subprocess.run(
+            [*minerun_command(), *args],
+            env=self.env({}),
+            cwd=self.workdir,
+            capture_output=True,
+            text=True,
+            timeout=START_TIMEOUT,
+        )
 
     def create_token(self, tenant: str = TENANT, project: str | None = PROJECT) -> str:
-        """A bearer token made with ``minerun tokens create`` (the token is its last line)."""
-        args = [*minerun_command(), "tokens", "create", "--tenant", tenant]
+        """A bearer token made with ``minerun tokens create`` (the token is its last line).
+
+        The token commands refuse a database that does not exist yet, so the schema is made
+        first, as an operator runs ``minerun migrate`` before anything else.
+        """
+        migrated = self.run("migrate")
+        assert migrated.returncode == 0, migrated.stderr
+        args = ["tokens", "create", "--tenant", tenant]
         if project is not None:
             args += ["--project", project]
-        done = subprocess.run(
-            args, env=self.env({}), cwd=self.workdir, capture_output=True, text=True, timeout=60
-        )
+        done = self.run(*args)
         assert done.returncode == 0, done.stderr
         return done.stdout.strip().splitlines()[-1]
 
@@ -280,10 +315,12 @@ def _ready(node: Node) -> bool:
         raise AssertionError(
             f"{node.name} exited with {node.process.returncode}\n{node.log_tail()}"
         )
+    if node.role in ("worker", "serve") and not node.worker_ready():
+        return False
     if node.base_url is None:
-        return len(node.slot_pids()) >= node.slots
+        return True
     try:
-        return httpx.get(f"{node.base_url}/readyz", timeout=2).status_code == 200
+        return httpx.get(f"{node.base_url}/readyz", timeout=10).status_code == 200
     except httpx.HTTPError:
         return False
 

@@ -11,7 +11,15 @@ from sqlalchemy import select
 
 from minerun.store import tables_notify as tn
 from minerun.store.database import Database
-from tests.acceptance.processes import PROJECT, TENANT, Cluster, Operations, cluster_in, wait_for
+from tests.acceptance.processes import (
+    OPERATION_TIMEOUT,
+    PROJECT,
+    TENANT,
+    Cluster,
+    Operations,
+    cluster_in,
+    wait_for,
+)
 from tests.support.receiver import Receiver
 
 pytestmark = pytest.mark.slow
@@ -47,10 +55,15 @@ def test_killed_delivery_worker_loses_nothing(cluster: Cluster, database_url: st
         ops = Operations.open(api, token)
         first = cluster.worker("worker-a")
         op_id = ops.start({"records": 60, "sleep": 0.02})
-        wait_for(lambda: len(receiver.requests) >= 10, 30, "deliveries to start", cluster.logs)
+        wait_for(
+            lambda: len(receiver.requests) >= 10,
+            OPERATION_TIMEOUT,
+            "deliveries to start",
+            cluster.logs,
+        )
         first.kill()
         cluster.worker("worker-b")
-        ops.wait_status(op_id, "Completed", 60, cluster.logs)
+        ops.wait_status(op_id, "Completed", OPERATION_TIMEOUT, cluster.logs)
 
         database = Database(database_url)
         try:
@@ -60,7 +73,9 @@ def test_killed_delivery_worker_loses_nothing(cluster: Cluster, database_url: st
                     rows = [dict(r) for r in conn.execute(select(tn.outbox_events)).mappings()]
                 return rows if rows and all(r["status"] == "delivered" for r in rows) else None
 
-            rows = wait_for(all_sent, 60, "every event to be delivered", cluster.logs)
+            rows = wait_for(
+                all_sent, OPERATION_TIMEOUT, "every event to be delivered", cluster.logs
+            )
         finally:
             database.close()
         received = receiver.accepted()

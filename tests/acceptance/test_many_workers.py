@@ -13,7 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.acceptance.processes import Cluster, Operations, marker_pids, wait_for
+from tests.acceptance.processes import (
+    OPERATION_TIMEOUT,
+    Cluster,
+    Operations,
+    marker_pids,
+    wait_for,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -57,7 +63,9 @@ def test_sixty_operations_over_three_workers_each_run_exactly_once(
         answer = ops.http.get("/operations", params={"status": "Completed", "pageSize": 1})
         return bool(answer.json()["summary"]["completed"] == OPERATIONS)
 
-    wait_for(all_completed, 90, f"all {OPERATIONS} operations to complete", cluster.logs)
+    wait_for(
+        all_completed, OPERATION_TIMEOUT, f"all {OPERATIONS} operations to complete", cluster.logs
+    )
 
     runners: Counter[str] = Counter()
     for op_id, marker_dir in markers.items():

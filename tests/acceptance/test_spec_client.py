@@ -13,7 +13,14 @@ from typing import Any
 
 import pytest
 
-from tests.acceptance.processes import PROJECT, TENANT, Cluster, marker_pids, wait_for
+from tests.acceptance.processes import (
+    OPERATION_TIMEOUT,
+    PROJECT,
+    TENANT,
+    Cluster,
+    marker_pids,
+    wait_for,
+)
 from tests.acceptance.spec_client import AsyncOperationManager
 
 pytestmark = pytest.mark.slow
@@ -130,7 +137,7 @@ def _until(
         status: dict[str, Any] = client.get_operation_status(op_id)
         return status if check(status) else None
 
-    return wait_for(current, 30, f"{op_id} to reach the expected state")
+    return wait_for(current, OPERATION_TIMEOUT, f"{op_id} to reach the expected state")
 
 
 def _missing(fields: set[str], body: dict[str, Any]) -> set[str]:

@@ -13,7 +13,7 @@ from lxml import etree
 
 from minerun.config import Settings
 from tests.conftest import TEST_KINDS
-from tests.support.api import Api, running_api
+from tests.support.api import Api, Service, shared_service
 from tests.support.logs import csv_log
 
 MAPPING = {
@@ -30,11 +30,17 @@ PHASES = [
 ]
 
 
+@pytest.fixture(scope="module")
+def service(shared_settings: Settings) -> Iterator[Service]:
+    """The API with its worker, shared by the module's tests (each in a tenant of its own)."""
+    assert shared_settings.kind_modules == TEST_KINDS
+    with shared_service(shared_settings) as service:
+        yield service
+
+
 @pytest.fixture
-def api(settings: Settings, request: pytest.FixtureRequest) -> Iterator[Api]:
-    """The API with its worker; tests marked ``no_worker`` only need validation."""
-    assert settings.kind_modules == TEST_KINDS
-    with running_api(settings, worker="no_worker" not in request.keywords) as api:
+def api(service: Service) -> Iterator[Api]:
+    with service.session() as api:
         yield api
 
 
@@ -135,7 +141,6 @@ def test_outputs_follow_the_options_and_the_window(api: Api, dataset: str) -> No
     assert "report-generation/results.json" in names
 
 
-@pytest.mark.no_worker
 @pytest.mark.parametrize(
     ("parameters", "field"),
     [

@@ -11,7 +11,7 @@ from standardwebhooks import Webhook
 from minerun.client import SignatureError, verify_webhook
 from minerun.config import Settings
 from minerun.domain.records import Scope
-from tests.support.api import Api, running_api
+from tests.support.api import Api, Service, running_api, shared_service
 from tests.support.factory import wait_for
 from tests.support.receiver import Receiver
 
@@ -24,10 +24,17 @@ EVENTS = [
 ]
 
 
+@pytest.fixture(scope="module")
+def service(shared_settings: Settings) -> Iterator[Service]:
+    """The API with its worker, shared by the module's tests (each in a tenant of its own)."""
+    local = shared_settings.model_copy(update={"webhook_allow_private": True})
+    with shared_service(local) as service:
+        yield service
+
+
 @pytest.fixture
-def api(settings: Settings) -> Iterator[Api]:
-    local = settings.model_copy(update={"webhook_allow_private": True})
-    with running_api(local) as api:
+def api(service: Service) -> Iterator[Api]:
+    with service.session() as api:
         yield api
 
 
@@ -121,7 +128,8 @@ def test_subscriptions_and_deliveries_are_isolated_per_tenant(
     settings: Settings, receiver: Receiver
 ) -> None:
     local = settings.model_copy(update={"webhook_allow_private": True})
-    with running_api(local) as api:
+    # No worker: the operation below is only counted, never run.
+    with running_api(local, worker=False) as api:
         created = register(api, receiver.url)
         app = api.client.app
         _record, other_token = app.state.database.tokens.create(OTHER.tenant_id, None, "other")  # type: ignore[attr-defined]

@@ -50,8 +50,11 @@ def start(
     return started.operation
 
 
-def wait_for(predicate: Callable[[], Any], timeout: float = 20.0, interval: float = 0.05) -> Any:
-    """Poll ``predicate`` until it returns something truthy (for tests with real processes)."""
+def wait_for(predicate: Callable[[], Any], timeout: float = 60.0, interval: float = 0.05) -> Any:
+    """Poll ``predicate`` until it returns something truthy (for tests with real processes).
+
+    ``timeout`` is a bound for a machine busy with other work, not an expectation.
+    """
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()

@@ -44,6 +44,7 @@ def create_app(settings: Settings, embedded_worker: bool = False) -> FastAPI:
         worker = None
         if embedded_worker:
             supervisor = Supervisor(settings, database)
+            app.state.worker = supervisor  # its ``ready`` event tells when slots take work
             worker = threading.Thread(target=supervisor.run, args=(stopping,), name="supervisor")
             worker.start()
             deliverer = start_deliverer(settings, database.engine, stopping)

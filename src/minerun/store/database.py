@@ -29,6 +29,10 @@ class Database:
     def migrate(self) -> None:
         migrate.upgrade(self.engine)
 
+    def has_schema(self) -> bool:
+        """Whether a minerun schema (of any revision) is there, as opposed to an empty database."""
+        return migrate.revision(self.engine) is not None
+
     def is_ready(self) -> bool:
         """Reachable and at the newest schema revision."""
         try:

@@ -28,8 +28,12 @@ def upgrade(engine: Engine) -> None:
         connection.commit()
 
 
+def revision(engine: Engine) -> str | None:
+    """The database's schema revision; None when it has no minerun schema."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
 def is_current(engine: Engine) -> bool:
     """Whether the database is at the newest revision."""
-    head = ScriptDirectory.from_config(_config()).get_current_head()
-    with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision() == head
+    return revision(engine) == ScriptDirectory.from_config(_config()).get_current_head()

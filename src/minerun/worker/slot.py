@@ -4,6 +4,10 @@ It runs apart from the supervisor so that a crash in analysis code cannot take t
 down, a forced cancellation or a timeout can kill it, and its resources can be measured.
 It dies with its supervisor (``PR_SET_PDEATHSIG``), so a killed worker leaves no orphan
 writing on: the operation's lease expires and another worker takes it over.
+
+Everything between the two processes goes through one pipe, the request to stop included:
+a multiprocessing ``Event`` would be a set of named semaphores, which a supervisor ended by a
+signal never unlinks (the resource tracker then reports them as leaked).
 """
 
 from __future__ import annotations
@@ -12,8 +16,9 @@ import ctypes
 import os
 import signal
 import sys
+import threading
+from collections import deque
 from multiprocessing.connection import Connection
-from multiprocessing.synchronize import Event
 from typing import Any
 
 from minerun.config import Settings
@@ -33,30 +38,78 @@ def _die_with_parent(parent_pid: int) -> None:
         os._exit(1)
 
 
-def slot_main(
-    conn: Connection, stop: Event, settings_data: dict[str, Any], parent_pid: int
-) -> None:
+class Mailbox:
+    """The slot's end of the pipe; also the stop signal of the operation it runs.
+
+    The supervisor asks a running operation to stop with ``("stop", operation_id)``. A phase
+    checks :meth:`is_set` between chunks, possibly from several threads, hence the lock. A
+    stop that arrives after its operation ended is dropped, so it cannot stop the next one.
+    """
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self._lock = threading.Lock()
+        self._pending: deque[tuple[Any, ...]] = deque()
+        self._running: str | None = None
+        self._stopped = False
+
+    def next_work(self) -> tuple[Any, ...]:
+        """The next ``run`` or ``exit`` message (waits for it)."""
+        while True:
+            with self._lock:
+                message = self._pending.popleft() if self._pending else self._conn.recv()
+            if message[0] != "stop":
+                return message
+
+    def running(self, operation_id: str | None) -> None:
+        """The operation now running (None once it ended): stops for others are dropped."""
+        with self._lock:
+            self._running, self._stopped = operation_id, False
+
+    def is_set(self) -> bool:
+        with self._lock:
+            while self._conn.poll():
+                message = self._conn.recv()
+                if message[0] == "stop":
+                    self._stopped = self._stopped or message[1] == self._running
+                else:  # "exit" while running: stop, then leave once the operation ended
+                    self._stopped = True
+                    self._pending.append(message)
+            return self._stopped
+
+    def send(self, *message: Any) -> None:
+        self._conn.send(message)
+
+
+def slot_main(conn: Connection, settings_data: dict[str, Any], parent_pid: int) -> None:
     """Entry point of a slot process: run the leases the supervisor sends, one at a time."""
     _die_with_parent(parent_pid)
     # The supervisor decides when a slot stops; SIGINT from a terminal must not interrupt work.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     settings = Settings(**settings_data)
-    registry = load_registry(settings.kind_module_names)
     database = Database(settings.resolved_database_url, pool_size=1)
-    conn.send(("ready", os.getpid()))
+    mailbox = Mailbox(conn)
+    # Ready before the kinds are imported: importing the analysis stack takes seconds, and
+    # the first operation can be claimed (and shown Running) meanwhile; the pipe holds the
+    # work until the import is done.
+    mailbox.send("ready", os.getpid())
+    registry = load_registry(settings.kind_module_names)
+    mailbox.send("loaded")
     while True:
-        message = conn.recv()
+        message = mailbox.next_work()
         if message[0] == "exit":
             break
         lease = Lease(**message[1])
         kind = registry.get(lease.operation_type)
+        mailbox.running(lease.operation_id)
         if kind is None:
             outcome = Outcome(
                 "failed", f"operation type {lease.operation_type!r} is not registered"
             )
         else:
             outcome = run_operation(
-                database.queue, kind, lease, settings.artifacts_dir, settings.data_dir, stop
+                database.queue, kind, lease, settings.artifacts_dir, settings.data_dir, mailbox
             )
-        conn.send(("done", lease.operation_id, outcome.kind, outcome.error))
+        mailbox.running(None)
+        mailbox.send("done", lease.operation_id, outcome.kind, outcome.error)
     database.close()

@@ -17,7 +17,6 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
-from multiprocessing.synchronize import Event as ProcessEvent
 from typing import Any
 
 from minerun.config import Settings
@@ -41,8 +40,8 @@ class Slot:
 
     process: BaseProcess
     conn: Connection
-    stop: ProcessEvent
     pid: int | None = None
+    loaded: bool = False  # the kinds are imported: a phase starts without waiting for them
     lease: Lease | None = None
     sampler: ProcessSampler | None = None
     usage: Usage | None = None
@@ -54,6 +53,16 @@ class Slot:
     def idle(self) -> bool:
         return self.pid is not None and self.lease is None and not self.killed
 
+    def request_stop(self, reason: str, grace: float) -> None:
+        """Ask the running operation to stop at its next check, within ``grace`` seconds."""
+        self.stop_reason = reason
+        self.stop_deadline = time.monotonic() + grace
+        if self.lease is not None:
+            try:
+                self.conn.send(("stop", self.lease.operation_id))
+            except (OSError, ValueError):
+                pass  # the slot is gone; the loop settles its operation
+
 
 @dataclass
 class Supervisor:
@@ -62,12 +71,21 @@ class Supervisor:
     settings: Settings
     database: Database
     slots: list[Slot] = field(default_factory=list)
+    # Set while every slot is up and can take work; cleared while one is being replaced.
+    ready: threading.Event = field(default_factory=threading.Event)
     _inbox: queue.Queue[tuple[Slot, tuple[Any, ...]]] = field(default_factory=queue.Queue)
     _context: Any = field(default_factory=lambda: multiprocessing.get_context("spawn"))
+    _announced: bool = False
 
     @property
     def name(self) -> str:
         return self.settings.resolved_worker_name
+
+    @property
+    def warm(self) -> bool:
+        """Every slot is up with the kinds imported, and none runs an operation."""
+        up = [s for s in self.slots if s.loaded and not s.killed and s.lease is None]
+        return self.ready.is_set() and len(up) == self.settings.worker_slots
 
     # -- the loop ---------------------------------------------------------------------------
 
@@ -101,20 +119,32 @@ class Supervisor:
 
     def _spawn_missing(self) -> None:
         while len(self.slots) < self.settings.worker_slots:
+            self.ready.clear()
             parent, child = self._context.Pipe()
-            stop = self._context.Event()
             settings_data = self.settings.model_dump(mode="json")
             process = self._context.Process(
                 target=slot_main,
-                args=(child, stop, settings_data, os.getpid()),
+                args=(child, settings_data, os.getpid()),
                 name="minerun-slot",
                 daemon=True,
             )
+            # Not waited for: the slots of a worker start side by side.
             process.start()
             child.close()
-            slot = Slot(process=process, conn=parent, stop=stop)
+            slot = Slot(process=process, conn=parent)
             self.slots.append(slot)
             threading.Thread(target=self._read, args=(slot,), daemon=True).start()
+
+    def _slot_ready(self, slot: Slot, pid: int) -> None:
+        slot.pid = pid
+        up = [s for s in self.slots if s.pid is not None and not s.killed]
+        if len(up) < self.settings.worker_slots:
+            return
+        self.ready.set()
+        if not self._announced:
+            self._announced = True
+            count = f"{len(up)} slot{'s' if len(up) > 1 else ''}"
+            log.info("worker %s ready with %s", self.name, count)
 
     def _read(self, slot: Slot) -> None:
         """Forward a slot's messages to the loop (a thread per slot, blocked on its pipe)."""
@@ -135,7 +165,9 @@ class Supervisor:
             except queue.Empty:
                 return
             if message[0] == "ready":
-                slot.pid = message[1]
+                self._slot_ready(slot, message[1])
+            elif message[0] == "loaded":
+                slot.loaded = True
             elif message[0] == "done":
                 self._finished(slot, message[2], message[3])
             elif message[0] == "exited" and not slot.killed:
@@ -168,6 +200,7 @@ class Supervisor:
         code = slot.process.exitcode
         slot.process.join(timeout=1)
         slot.killed = True
+        self.ready.clear()
         if slot.lease is not None:
             code = slot.process.exitcode
             message = f"The process running the operation died (exit code {code})."
@@ -176,13 +209,13 @@ class Supervisor:
     def _release(self, slot: Slot) -> None:
         slot.lease, slot.sampler, slot.usage = None, None, None
         slot.stop_reason, slot.stop_deadline = None, 0.0
-        slot.stop.clear()
 
     def _kill(self, slot: Slot) -> None:
         """Stop a slot process at once; its operation's state was already settled."""
         if slot.sampler is not None:
             slot.usage = slot.sampler.sample()
         slot.killed = True
+        self.ready.clear()
         slot.process.kill()
         slot.process.join(timeout=5)
         self._record_final_usage(slot)
@@ -227,9 +260,7 @@ class Supervisor:
         cooperative = state is not None and state.stop_mode == "cooperative"
         if cooperative and state is not None and state.status is OperationStatus.CANCELLED:
             if slot.stop_reason is None:
-                slot.stop_reason = "cancel"
-                slot.stop_deadline = time.monotonic() + self.settings.cancel_grace_seconds
-                slot.stop.set()
+                slot.request_stop("cancel", self.settings.cancel_grace_seconds)
             elif time.monotonic() > slot.stop_deadline:
                 self._kill(slot)
             return
@@ -254,9 +285,7 @@ class Supervisor:
             return
         for slot in self.slots:
             if slot.lease is not None and slot.stop_reason is None:
-                slot.stop_reason = "drain"
-                slot.stop_deadline = time.monotonic() + self.settings.cancel_grace_seconds
-                slot.stop.set()
+                slot.request_stop("drain", self.settings.cancel_grace_seconds)
 
     # -- settling ---------------------------------------------------------------------------
 
