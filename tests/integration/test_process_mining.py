@@ -160,6 +160,9 @@ def test_outputs_follow_the_options_and_the_window(api: Api, dataset: str) -> No
         ({"algorithmSettings": {"algorithm": "alpha"}}, "parameters.algorithmSettings.algorithm"),
         ({"outputOptions": {"exportFormats": ["DOCX"]}}, "parameters.outputOptions.exportFormats"),
         ({"colour": "blue"}, "parameters.colour"),
+        ({"algorithm": "alpha"}, "parameters.algorithm"),
+        ({"enableML": "yes"}, "parameters.enableML"),
+        ({"generateInsights": 1}, "parameters.generateInsights"),
     ],
 )
 def test_invalid_parameters_are_refused_before_anything_runs(

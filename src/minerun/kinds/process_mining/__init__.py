@@ -3,8 +3,8 @@
 Phases, each checkpointed and cancellable between steps:
 
 1. Data Loading & Validation — the dataset's clean log, cut to ``timeWindow``.
-2. Process Discovery — DFG, variants, performance, a process model (inductive or heuristics
-   miner, exported as PNML and BPMN) and its token-replay fitness.
+2. Process Discovery — DFG, variants, performance, a process model (inductive, heuristics or
+   alpha+ miner, exported as PNML and BPMN) and its token-replay fitness and precision.
 3. Machine Learning Analysis — anomalous cases, cycle-time and next-activity models, patterns.
 4. Report Generation — recommendations, process map, PDF report, CSV and JSON exports.
 """
@@ -49,6 +49,7 @@ def summarize(results: Mapping[str, Any]) -> dict[str, Any]:
             "modelsGenerated": 1 + int(ml.get("modelsCompleted", 0)),
             "reportsCreated": report.get("reportsCreated"),
             "dataQualityScore": loaded.get("dataQualityScore"),
+            "modelPrecision": found.get("conformance", {}).get("precision"),
             "overallConfidenceScore": confidence[0],
             "confidenceComponents": confidence[1],
         },
@@ -79,6 +80,9 @@ def _confidence(
 # window; ``resourceAllocation`` changes where and how fast it runs, never what it finds.
 _LOG = frozenset({"datasetId", "timeWindow"})
 _DISCOVERY = _LOG | {
+    "algorithm",
+    "enableVariantAnalysis",
+    "enableBottleneckDetection",
     "algorithmSettings.algorithm",
     "algorithmSettings.noiseThreshold",
     "algorithmSettings.dependencyThreshold",
@@ -86,11 +90,19 @@ _DISCOVERY = _LOG | {
 }
 _ML = _LOG | {
     "analysisType",
+    "enableML",
+    "generateInsights",
     "algorithmSettings.useAdvancedML",
     "algorithmSettings.enableAnomalyDetection",
     "outputOptions.exportFormats",
 }
-_REPORT = _LOG | {"outputOptions"}
+_REPORT = _LOG | {
+    "outputOptions",
+    "enableVariantAnalysis",
+    "enableBottleneckDetection",
+    "generateOptimizationRecommendations",
+    "generateInsights",
+}
 
 KIND = Kind(
     name=NAME,

@@ -27,6 +27,9 @@ STEP_WEIGHTS = (2.0, 1.0, 1.0)
 
 def run(ctx: PhaseContext) -> dict[str, Any]:
     params = parse(ctx.parameters)
+    if not params.machine_learning:
+        # Nothing is read or trained: the phase ends as soon as it starts.
+        return {"skipped": "enableML is false", "modelsTraining": 0, "modelsCompleted": 0}
     models = _Models(planned=int(params.anomalies) + 2 * int(params.predictions))
     ctx.progress(0, None, "Reading the log", fraction=0.0, figures=models.figures())
     frame = load_log(ctx, params)
@@ -36,7 +39,7 @@ def run(ctx: PhaseContext) -> dict[str, Any]:
     # interpreter free, so the three analyses run side by side; each is seeded on its own.
     with ThreadPoolExecutor(max_workers=2) as pool:
         predicting = pool.submit(train_predictors, frame, SEED) if params.predictions else None
-        mining = pool.submit(find_patterns, frame)
+        mining = pool.submit(find_patterns, frame) if params.insights else None
         anomalies = detect_anomalies(frame, seed=SEED) if params.anomalies else None
         models.completed += int(anomalies is not None)
         step.next("Training cycle-time and next-activity models", models.figures())
@@ -44,11 +47,12 @@ def run(ctx: PhaseContext) -> dict[str, Any]:
         if predictions is not None:
             models.completed += _fitted(predictions)
         step.next("Mining frequent and rare patterns", models.figures())
-        patterns = mining.result()
+        patterns = mining.result() if mining is not None else None
     if anomalies is not None and "CSV" in params.export_formats:
         ctx.add_artifact(_anomalies_csv(anomalies, ctx.workdir))
     saved = _save_models(predictions, ctx) if predictions is not None else 0
-    memo.store(ctx.scratch_dir, "patterns", patterns)
+    if patterns is not None:
+        memo.store(ctx.scratch_dir, "patterns", patterns)
     step.finish(models.figures())
     return {
         "modelsTraining": models.planned,
@@ -172,7 +176,9 @@ def _predictions_view(
     }
 
 
-def _patterns_view(report: PatternReport) -> dict[str, Any]:
+def _patterns_view(report: PatternReport | None) -> dict[str, Any]:
+    if report is None:
+        return {"skipped": "generateInsights is false"}
     return {
         "frequentPatterns": report.frequent_count,
         "rarePatterns": report.rare_count,

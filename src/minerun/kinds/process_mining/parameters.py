@@ -14,8 +14,17 @@ from typing import Any
 
 ANALYSIS_TYPES = ("comprehensive", "discovery")
 OPTIMIZATIONS = ("high_accuracy", "balanced", "high_throughput")
-ALGORITHMS = ("inductive", "heuristics")
+ALGORITHMS = ("inductive", "heuristics", "alpha_miner_enhanced")
 EXPORT_FORMATS = ("PDF", "CSV", "JSON")
+# The parts of an analysis that the contract's batch examples switch on or off, by their
+# top-level keys, with the field of AnalysisParameters each sets (all on by default).
+PARTS = (
+    ("enableVariantAnalysis", "variant_analysis"),
+    ("enableBottleneckDetection", "bottleneck_detection"),
+    ("generateOptimizationRecommendations", "recommendations"),
+    ("enableML", "machine_learning"),
+    ("generateInsights", "insights"),
+)
 TOP_LEVEL = {
     "datasetId",
     "analysisType",
@@ -23,6 +32,8 @@ TOP_LEVEL = {
     "algorithmSettings",
     "outputOptions",
     "resourceAllocation",
+    "algorithm",
+    *(name for name, _ in PARTS),
 }
 ALGORITHM_KEYS = {
     "useAdvancedML",
@@ -52,6 +63,11 @@ class AnalysisParameters:
     generate_reports: bool = True
     create_visualizations: bool = True
     export_formats: frozenset[str] = field(default_factory=lambda: frozenset(EXPORT_FORMATS))
+    variant_analysis: bool = True
+    bottleneck_detection: bool = True
+    recommendations: bool = True
+    machine_learning: bool = True
+    insights: bool = True
 
     @property
     def predictions(self) -> bool:
@@ -78,6 +94,7 @@ def check(parameters: Mapping[str, Any]) -> list[dict[str, str]]:
     if not _is_guid(parameters.get("datasetId")):
         errors.add("datasetId", "required: the id of an uploaded dataset")
     _choice(errors, "analysisType", parameters.get("analysisType"), ANALYSIS_TYPES)
+    _batch_keys(errors, parameters)
     _time_window(errors, parameters.get("timeWindow"))
     _algorithm(errors, parameters.get("algorithmSettings"))
     _outputs(errors, parameters.get("outputOptions"))
@@ -121,12 +138,13 @@ def parse(parameters: Mapping[str, Any]) -> AnalysisParameters:
         use_advanced_ml=algo.get("useAdvancedML", default.use_advanced_ml),
         enable_anomaly_detection=algo.get("enableAnomalyDetection", True),
         optimization=algo.get("performanceOptimization", default.optimization),
-        algorithm=algo.get("algorithm", default.algorithm),
+        algorithm=algo.get("algorithm", parameters.get("algorithm", default.algorithm)),
         noise_threshold=float(algo.get("noiseThreshold", default.noise_threshold)),
         dependency_threshold=float(algo.get("dependencyThreshold", 0.5)),
         generate_reports=out.get("generateReports", default.generate_reports),
         create_visualizations=out.get("createVisualizations", True),
         export_formats=frozenset(out.get("exportFormats", EXPORT_FORMATS)),
+        **{attr: parameters.get(name, True) for name, attr in PARTS},
     )
 
 
@@ -176,6 +194,20 @@ def _time_window(errors: _Errors, window: Any) -> None:
     start, end = bounds.get("startDate"), bounds.get("endDate")
     if start and end and start > end:
         errors.add("timeWindow", "startDate must not be after endDate")
+
+
+def _batch_keys(errors: _Errors, parameters: Mapping[str, Any]) -> None:
+    """The top-level keys of the contract's batch examples: ``algorithm`` (the same as
+    ``algorithmSettings.algorithm``) and the switches of PARTS."""
+    top = parameters.get("algorithm")
+    _choice(errors, "algorithm", top, ALGORITHMS)
+    settings = parameters.get("algorithmSettings")
+    nested = settings.get("algorithm") if isinstance(settings, Mapping) else None
+    if top is not None and nested is not None and top != nested:
+        errors.add("algorithm", "differs from algorithmSettings.algorithm; give one of them")
+    for name, _ in PARTS:
+        if name in parameters and not isinstance(parameters[name], bool):
+            errors.add(name, "must be true or false")
 
 
 def _algorithm(errors: _Errors, settings: Any) -> None:

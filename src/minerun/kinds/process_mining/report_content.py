@@ -54,9 +54,13 @@ def _get(timing: Mapping[str, Any], activity: str, name: str) -> Any:
 
 
 def findings(
-    found: Discovery, perf: Performance, patterns: PatternReport, results: Mapping[str, Any]
+    found: Discovery,
+    perf: Performance,
+    patterns: PatternReport | None,
+    results: Mapping[str, Any],
 ) -> rec.Findings:
-    """What the recommender needs, from this phase's measures and the earlier phases."""
+    """What the recommender needs, from this phase's measures and the earlier phases
+    (``patterns`` is None when insights are switched off: no critical-path advice)."""
     cases = {a.activity: a.cases for a in found.activities}
     loading = results.get("Data Loading & Validation", {})
     anomalies = results.get("Machine Learning Analysis", {}).get("anomalies", {})
@@ -86,7 +90,7 @@ def findings(
             for e in loading.get("validationErrors", [])
         },
         data_quality_score=loading.get("dataQualityScore"),
-        critical_paths=patterns.critical_paths,
+        critical_paths=() if patterns is None else patterns.critical_paths,
     )
 
 
@@ -134,7 +138,7 @@ def _summary_figures(
     found: Discovery, perf: Performance, results: Mapping[str, Any]
 ) -> tuple[render.Figure, ...]:
     discovery = results.get("Process Discovery", {})
-    fitness = discovery.get("conformance", {}).get("fitness")
+    conformance = discovery.get("conformance", {})
     return (
         render.Figure("Cases", found.cases),
         render.Figure("Events", found.events),
@@ -142,7 +146,8 @@ def _summary_figures(
         render.Figure("Variants", found.variant_count),
         render.Figure("Mean cycle time (hours)", _hours(perf.cycle_times.mean_seconds)),
         render.Figure("Median cycle time (hours)", _hours(perf.cycle_times.median_seconds)),
-        render.Figure("Model fitness (token replay)", fitness),
+        render.Figure("Model fitness (token replay)", conformance.get("fitness")),
+        render.Figure("Model precision (token replay)", conformance.get("precision")),
         render.Figure("Efficiency", perf.efficiency.value),
     )
 

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from minerun.analysis import render
-from minerun.analysis.discovery import discover
+from minerun.analysis.discovery import Discovery, discover
 from minerun.analysis.patterns import find_patterns
-from minerun.analysis.performance import analyze_performance
+from minerun.analysis.performance import Performance, analyze_performance
 from minerun.analysis.recommendations import Recommendation, recommend
 from minerun.kinds.base import ArtifactSpec, PhaseContext
 from minerun.kinds.process_mining import memo
 from minerun.kinds.process_mining.loading import dataset_events, load_log
 from minerun.kinds.process_mining.loading import findings as dataset_findings
-from minerun.kinds.process_mining.parameters import parse
+from minerun.kinds.process_mining.parameters import AnalysisParameters, parse
 from minerun.kinds.process_mining.report_content import (
     activity_stats,
     findings,
@@ -35,11 +36,20 @@ def run(ctx: PhaseContext) -> dict[str, Any]:
     frame = load_log(ctx, params)
     step = StepProgress(ctx, frame.height, dataset_events(ctx, params), STEP_WEIGHTS)
     step.next("Computing recommendations")
-    found, perf = memo.load_or(
-        ctx.scratch_dir, "discovery", lambda: (discover(frame), analyze_performance(frame))
+    found, perf = _switched_off(
+        params,
+        *memo.load_or(
+            ctx.scratch_dir, "discovery", lambda: (discover(frame), analyze_performance(frame))
+        ),
     )
-    patterns = memo.load_or(ctx.scratch_dir, "patterns", lambda: find_patterns(frame))
-    advice = recommend(findings(found, perf, patterns, ctx.results))
+    advice: list[Recommendation] = []
+    if params.recommendations:
+        patterns = (
+            memo.load_or(ctx.scratch_dir, "patterns", lambda: find_patterns(frame))
+            if params.insights
+            else None
+        )
+        advice = recommend(findings(found, perf, patterns, ctx.results))
     recommendations = [recommendation_view(r) for r in advice]
     files: list[ArtifactSpec] = []
     if params.create_visualizations:
@@ -56,7 +66,7 @@ def run(ctx: PhaseContext) -> dict[str, Any]:
         step.skip()
     step.next("Writing the exports")
     if "CSV" in params.export_formats:
-        files.extend(_csvs(found, perf, ctx.workdir))
+        files.extend(_csvs(found, perf, ctx.workdir, params.variant_analysis))
     if "JSON" in params.export_formats:
         files.append(_json({**ctx.results, "recommendations": recommendations}, ctx.workdir))
     for artifact in files:
@@ -64,9 +74,25 @@ def run(ctx: PhaseContext) -> dict[str, Any]:
     step.finish()
     return {
         "recommendations": recommendations,
+        **({} if params.recommendations else {"recommendationsSkipped": _NO_RECOMMENDATIONS}),
         "reportsCreated": len(files),
         "artifacts": [a.name for a in files],
     }
+
+
+_NO_RECOMMENDATIONS = "generateOptimizationRecommendations is false"
+
+
+def _switched_off(
+    params: AnalysisParameters, found: Discovery, perf: Performance
+) -> tuple[Discovery, Performance]:
+    """The measures without the parts the parameters switch off, so that neither the
+    recommendations nor the files show them: the variants list, the bottlenecks."""
+    if not params.variant_analysis:
+        found = replace(found, variants=())
+    if not params.bottleneck_detection:
+        perf = replace(perf, bottlenecks=())
+    return found, perf
 
 
 def recommendation_view(item: Recommendation) -> dict[str, Any]:
@@ -106,23 +132,12 @@ def _pdf(content: render.ReportContent, workdir: Path) -> ArtifactSpec:
     )
 
 
-def _csvs(found: Any, perf: Any, workdir: Path) -> list[ArtifactSpec]:
-    variants = [render.VariantCount(v.activities, v.cases) for v in found.variants]
-    variants_path = render.write_variants_csv(
-        variants, workdir / "variants.csv", total_cases=found.cases
-    )
+def _csvs(found: Any, perf: Any, workdir: Path, with_variants: bool) -> list[ArtifactSpec]:
     stats_path = render.write_activity_stats_csv(
         activity_stats(found, perf), workdir / "activity-statistics.csv"
     )
     return [
-        ArtifactSpec(
-            variants_path,
-            "Process Variants",
-            "Dataset",
-            "CSV",
-            "Every variant with its case count and share",
-            "text/csv",
-        ),
+        *([_variants_csv(found, workdir)] if with_variants else []),
         ArtifactSpec(
             stats_path,
             "Activity Statistics",
@@ -132,6 +147,19 @@ def _csvs(found: Any, perf: Any, workdir: Path) -> list[ArtifactSpec]:
             "text/csv",
         ),
     ]
+
+
+def _variants_csv(found: Any, workdir: Path) -> ArtifactSpec:
+    variants = [render.VariantCount(v.activities, v.cases) for v in found.variants]
+    path = render.write_variants_csv(variants, workdir / "variants.csv", total_cases=found.cases)
+    return ArtifactSpec(
+        path,
+        "Process Variants",
+        "Dataset",
+        "CSV",
+        "Every variant with its case count and share",
+        "text/csv",
+    )
 
 
 def _json(results: dict[str, Any], workdir: Path) -> ArtifactSpec:
