@@ -37,7 +37,9 @@ def test_importing_the_client_loads_no_server_dependency() -> None:
     assert "httpx" in loaded and "pydantic" in loaded
 
 
-@pytest.mark.parametrize("secret", [generate_secret(), "a plain shared secret"])
+@pytest.mark.parametrize(
+    "secret", [generate_secret(), "a plain shared secret"], ids=["whsec", "plain"]
+)
 def test_verify_webhook_accepts_what_the_server_signs(secret: str) -> None:
     body = json.dumps({"type": "operation.completed", "data": {"operationId": "op1"}}).encode()
     headers = webhook_headers([generate_secret(), secret], "msg_1", int(time.time()), body)
