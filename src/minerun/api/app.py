@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 from minerun.api import errors
 from minerun.api.guard import RequestGuard
+from minerun.api.observe import RequestObserver
 from minerun.api.routes import datasets, health, operations, webhooks
 from minerun.config import Settings, load_settings
 from minerun.kinds.registry import load_registry
@@ -66,6 +67,8 @@ def create_app(settings: Settings, embedded_worker: bool = False) -> FastAPI:
     )
     errors.install(app)
     app.add_middleware(RequestGuard, max_json_bytes=settings.max_json_bytes)
+    # Added last, so it runs first: it times and logs every answer, the guard's too.
+    app.add_middleware(RequestObserver)
     app.include_router(health.router)
     app.include_router(webhooks.router)
     app.include_router(operations.router)

@@ -123,7 +123,13 @@ def _allowed(request: Request) -> list[str]:
 
 
 def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unhandled error on %s", request.url.path, exc_info=exc)
+    log.exception(
+        "unhandled error on %s %s",
+        request.method,
+        request.url.path,
+        exc_info=exc,
+        extra={"requestId": request.scope.get("state", {}).get("request_id")},
+    )
     return problem(500, "An unexpected error occurred.", "internal-error", request)
 
 
