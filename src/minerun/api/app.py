@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from minerun.api import errors
+from minerun.api import errors, openapi
 from minerun.api.guard import RequestGuard
 from minerun.api.routes import datasets, health, operations, webhooks
 from minerun.config import Settings, load_settings
@@ -71,7 +71,7 @@ def create_app(settings: Settings, embedded_worker: bool = False) -> FastAPI:
     app.include_router(operations.router)
     app.include_router(datasets.router)
     generate = app.openapi
-    app.openapi = lambda: app.openapi_schema or errors.document(generate())  # type: ignore[method-assign]
+    app.openapi = lambda: app.openapi_schema or openapi.document(generate())  # type: ignore[method-assign]
     return app
 
 
