@@ -35,6 +35,8 @@ _PROBLEMS = {
     422: "The request is well formed but its content cannot be used.",
 }
 _REF = "#/components/schemas/{model}"
+BINARY: dict[str, Any] = {"schema": {"type": "string", "format": "binary"}}
+"""A file in an answer."""
 
 
 def problems(*codes: int, **notes: str) -> dict[int | str, dict[str, Any]]:

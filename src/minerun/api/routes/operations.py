@@ -33,7 +33,7 @@ from minerun.api.deps import (
     TenantId,
     WebhooksDep,
 )
-from minerun.api.openapi import AUTHENTICATED, answers, problems
+from minerun.api.openapi import AUTHENTICATED, BINARY, answers, problems
 from minerun.api.results import build_zip, results_view
 from minerun.api.schemas import CancelBody, RetryBody, StartOperationBody, UtcMoment, dump
 from minerun.api.views import cancel_view, list_item, retry_view, start_view, status_view
@@ -255,7 +255,7 @@ def cancel_operation(
             "model": OperationResults,
             "description": "The results as JSON; with format=download, a zip of every "
             "artifact and results.json.",
-            "content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}},
+            "content": {"application/zip": BINARY},
         },
         **problems(
             *AUTHENTICATED,
@@ -304,10 +304,10 @@ def get_results(
     response_class=FileResponse,
     responses={
         200: {
-            "content": {
-                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
-            },
-            "description": "The artifact's file, with its own media type.",
+            # Each artifact has its own media type (PDF, SVG, CSV, PNML…): any may come, and
+            # a client reads the bytes.
+            "content": {"*/*": {}, "application/octet-stream": BINARY},
+            "description": "The artifact's file, sent with the artifact's media type.",
         },
         **problems(
             *AUTHENTICATED, e401="No valid token, or the signed link is invalid or expired."
