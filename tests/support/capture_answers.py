@@ -76,7 +76,9 @@ def capture(api: Api) -> dict[str, Any]:
         "priority": "High",
         "parameters": {"datasetId": dataset["datasetId"]},
     }
-    started = keep("startOperation", client.post(f"{base}/operation", json=body, headers=headers), 202)
+    started = keep(
+        "startOperation", client.post(f"{base}/operation", json=body, headers=headers), 202
+    )
     operation_id = started["operationId"]
     wait_for(lambda: api.status(operation_id)["status"] == "Running", 120)
     keep("getOperation", client.get(f"{base}/operation/{operation_id}", headers=headers))
