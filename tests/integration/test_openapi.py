@@ -18,7 +18,7 @@ from minerun.config import Settings
 from minerun.notify.events import EVENT_TYPES, TEST
 from tests.conftest import fast_settings
 from tests.support.api import Api, running_api
-from tests.support.openapi import answer_errors, operation, operations
+from tests.support.openapi import answer_errors, operation, operations, schema_errors
 
 OPERATION_IDS = {
     "startOperation",
@@ -165,6 +165,7 @@ def test_every_json_answer_has_a_schema(document: dict[str, Any]) -> None:
 def test_webhooks_describe_every_payload_sent(document: dict[str, Any]) -> None:
     webhooks = document["webhooks"]
     assert set(webhooks) == {*EVENT_TYPES, TEST}
+    recorded = 0
     for event, item in webhooks.items():
         post = item["post"]
         schema = post["requestBody"]["content"]["application/json"]["schema"]
@@ -175,6 +176,13 @@ def test_webhooks_describe_every_payload_sent(document: dict[str, Any]) -> None:
             "webhook-timestamp",
             "webhook-signature",
         }
+        if "example" in post["requestBody"]["content"]["application/json"]:
+            recorded += 1
+            example = post["requestBody"]["content"]["application/json"]["example"]
+            assert example["type"] == event
+            assert not schema_errors(document, schema, example), event
+    # The recording run has no failure nor timeout; every other event has its real payload.
+    assert recorded >= len(webhooks) - 2
 
 
 def test_the_recorded_examples_match_their_schemas(document: dict[str, Any]) -> None:

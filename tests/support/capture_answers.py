@@ -16,7 +16,11 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
+
 from minerun.config import Settings
+from minerun.notify.events import EVENT_TYPES
+from minerun.store import tables_notify as tn
 from tests.conftest import SHARED_DATA
 from tests.support.api import Api, running_api
 from tests.support.factory import wait_for
@@ -54,7 +58,7 @@ def capture(api: Api) -> dict[str, Any]:
             json={
                 "webhookUrl": "https://hooks.example.com/minerun",
                 "webhookName": "Analytics team",
-                "events": ["operation.completed", "operation.failed"],
+                "events": list(EVENT_TYPES),
                 "filters": {"priorities": ["High", "Critical"]},
             },
             headers=headers,
@@ -64,11 +68,14 @@ def capture(api: Api) -> dict[str, Any]:
     hook_id = hook["webhookId"]
     keep("getWebhook", client.get(f"{base}/webhooks/{hook_id}", headers=headers))
     keep("listWebhooks", client.get(f"{base}/webhooks", headers=headers))
-    keep(
-        "updateWebhook",
-        client.patch(f"{base}/webhooks/{hook_id}", json={"status": "Paused"}, headers=headers),
-    )
     keep("testWebhook", client.post(f"{base}/webhooks/{hook_id}/test", headers=headers), 202)
+    # The ping's first attempt (the host does not resolve here, so it fails and is retried).
+    wait_for(
+        lambda: client.get(f"{base}/webhooks/{hook_id}/deliveries", headers=headers).json()[
+            "deliveries"
+        ],
+        120,
+    )
     keep("getSigningSecret", client.get(f"{base}/signing-secret", headers=headers))
     body = {
         "operationType": "ProcessMiningAnalysis",
@@ -126,10 +133,31 @@ def capture(api: Api) -> dict[str, Any]:
             ),
             202,
         )
+    keep(
+        "updateWebhook",
+        client.patch(f"{base}/webhooks/{hook_id}", json={"status": "Paused"}, headers=headers),
+    )
+    answers.update(_events(api, hook_id))
     keep("rotateSigningSecret", client.post(f"{base}/signing-secret/rotate", headers=headers))
     missing = client.get(f"{base}/operation/00000000-0000-0000-0000-000000000000", headers=headers)
     answers["problem.404"] = missing.json()
     return answers
+
+
+def _events(api: Api, hook_id: str) -> dict[str, Any]:
+    """The first payload of each event type written for the subscription, as sent."""
+    events = tn.outbox_events.c
+    query = (
+        select(events.event_type, events.body)
+        .where(events.subscription_id == hook_id)
+        .order_by(events.seq)
+    )
+    with api.client.app.state.database.engine.connect() as conn:  # type: ignore[attr-defined]
+        rows = conn.execute(query).all()
+    found: dict[str, Any] = {}
+    for event_type, body in rows:
+        found.setdefault(f"event.{event_type}", json.loads(body))
+    return found
 
 
 def main() -> None:
@@ -139,6 +167,7 @@ def main() -> None:
             data_dir=Path(directory) / "data",
             database_url=f"sqlite:///{directory}/minerun.db",
             worker_slots=1,
+            public_base_url="https://minerun.example.com",
         )
         with running_api(settings) as api:
             answers = capture(api)

@@ -34,7 +34,11 @@ def answer_errors(
     answers = operation(document, operation_id)["responses"]
     declared = answers.get(str(status))
     assert declared is not None, f"{operation_id} does not declare {status}"
-    schema = declared["content"][media_type]["schema"]
+    return schema_errors(document, declared["content"][media_type]["schema"], body)
+
+
+def schema_errors(document: dict[str, Any], schema: dict[str, Any], body: Any) -> list[str]:
+    """Why ``body`` does not match ``schema``, whose references point into ``document``."""
     validator = jsonschema_rs.validator_for(
         {**schema, "components": document["components"]}, validate_formats=True
     )

@@ -121,7 +121,7 @@ def document(openapi: dict[str, Any]) -> dict[str, Any]:
                 responses.pop("422", None)
             responses["default"] = default
             _attach_examples(operation, examples)
-    openapi["webhooks"] = _webhooks(schemas)
+    openapi["webhooks"] = _webhooks(schemas, examples.get("event", {}))
     return openapi
 
 
@@ -144,7 +144,7 @@ def _attach_examples(operation: dict[str, Any], examples: dict[str, Any]) -> Non
 @cache
 def _examples() -> dict[str, dict[str, Any]]:
     """Recorded answers by operationId, each under a label ("getOperation.completed" is
-    the completed example of getOperation)."""
+    the completed example of getOperation); event payloads under "event", by type."""
     recorded = json.loads(
         resources.files("minerun.api").joinpath("openapi_examples.json").read_text()
     )
@@ -155,8 +155,9 @@ def _examples() -> dict[str, dict[str, Any]]:
     return grouped
 
 
-def _webhooks(schemas: dict[str, Any]) -> dict[str, Any]:
-    """One entry per event: its payload, the signature headers, and what the answer means."""
+def _webhooks(schemas: dict[str, Any], examples: dict[str, Any]) -> dict[str, Any]:
+    """One entry per event: its payload (with the one recorded, where the recording run
+    produced such an event), the signature headers, and what the answer means."""
     models = [(model, "serialization") for model, _ in EVENTS.values()]
     refs, definitions = models_json_schema(models, ref_template=_REF)  # type: ignore[arg-type]
     for name, schema in definitions.get("$defs", {}).items():
@@ -180,7 +181,12 @@ def _webhooks(schemas: dict[str, Any]) -> dict[str, Any]:
                 "parameters": headers,
                 "requestBody": {
                     "required": True,
-                    "content": {"application/json": {"schema": refs[(model, "serialization")]}},
+                    "content": {
+                        "application/json": {
+                            "schema": refs[(model, "serialization")],
+                            **({"example": examples[event]} if event in examples else {}),
+                        }
+                    },
                 },
                 "responses": {
                     "2XX": {"description": "Delivered; any other answer is retried."},
