@@ -68,6 +68,8 @@ class Webhook(Answer):
 
 
 class WebhookPage(Answer):
+    """One page of the project's subscriptions, oldest first, with delivery statistics."""
+
     webhooks: list[Webhook]
     total: int
     page: int
@@ -76,6 +78,8 @@ class WebhookPage(Answer):
 
 
 class DeliveryPage(Answer):
+    """One page of a subscription's delivery attempts, newest first."""
+
     webhook_id: str
     deliveries: list[Delivery]
     page: int
@@ -84,12 +88,16 @@ class DeliveryPage(Answer):
 
 
 class PingQueued(Answer):
+    """The signed test ping is queued; its attempts appear among the deliveries."""
+
     webhook_id: str
     event_id: str
     event_type: Literal["webhook.test"]
 
 
 class RedeliveryQueued(Answer):
+    """The event is queued again, with the same webhook-id and a fresh retry budget."""
+
     webhook_id: str
     delivery_id: str
     event_id: str

@@ -17,10 +17,10 @@ from minerun.api.answers import (
     CancelledOperation,
     OperationDetails,
     OperationPage,
-    OperationResults,
     RetriedOperation,
     StartedOperation,
 )
+from minerun.api.answers_results import OperationResults
 from minerun.api.auth import authorize
 from minerun.api.deps import (
     Authorization,
