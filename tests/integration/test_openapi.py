@@ -162,6 +162,18 @@ def test_every_json_answer_has_a_schema(document: dict[str, Any]) -> None:
     assert set(results) == {"application/json", "application/zip"}
 
 
+def test_made_resources_declare_their_location(document: dict[str, Any]) -> None:
+    for name in ("startOperation", "retryOperation", "uploadDataset", "createWebhook"):
+        (success,) = [a for c, a in operation(document, name)["responses"].items() if c[0] == "2"]
+        assert "Location" in success["headers"], name
+    started = operation(document, "startOperation")["responses"]["202"]["headers"]
+    assert "Idempotent-Replayed" in started
+    idempotency = [
+        p for p in operation(document, "startOperation")["parameters"] if p["in"] == "header"
+    ]
+    assert [p["name"] for p in idempotency] == ["idempotency-key"]
+
+
 def test_webhooks_describe_every_payload_sent(document: dict[str, Any]) -> None:
     webhooks = document["webhooks"]
     assert set(webhooks) == {*EVENT_TYPES, TEST}
@@ -231,6 +243,10 @@ def _exercise(api: Api, document: dict[str, Any]) -> int:
         media = response.headers["content-type"].split(";")[0]
         errors = answer_errors(document, operation_id, status, response.json(), media)
         assert not errors, f"{operation_id} {status}: {errors}"
+        declared = operation(document, operation_id)["responses"][str(status)]
+        for header in ("Location", "Idempotent-Replayed"):
+            if header in response.headers:
+                assert header in declared.get("headers", {}), (operation_id, header)
         checked += 1
         return response.json()
 

@@ -51,11 +51,32 @@ def problems(*codes: int, **notes: str) -> dict[int | str, dict[str, Any]]:
 
 
 def answers(
-    model: type[BaseModel], *codes: int, status: int = 200, **notes: str
+    model: type[BaseModel],
+    *codes: int,
+    status: int = 200,
+    headers: dict[str, dict[str, Any]] | None = None,
+    **notes: str,
 ) -> dict[int | str, dict[str, Any]]:
-    """The success answer ``model`` (JSON) and the problem answers ``codes``."""
-    success = {"model": model, "description": (model.__doc__ or model.__name__).strip()}
+    """The success answer ``model`` (JSON) with its ``headers``, and the problem answers
+    ``codes``."""
+    success: dict[str, Any] = {
+        "model": model,
+        "description": (model.__doc__ or model.__name__).strip(),
+    }
+    if headers:
+        success["headers"] = headers
     return {status: success, **problems(*codes, **notes)}
+
+
+LOCATION = {
+    "description": "The path of the resource made (for a retry: of the new operation)",
+    "schema": {"type": "string"},
+}
+REPLAYED = {
+    "description": "'true' when this is the stored answer to an earlier request with the "
+    "same Idempotency-Key",
+    "schema": {"type": "string", "enum": ["true"]},
+}
 
 
 UPLOAD_FORM: dict[str, Any] = {

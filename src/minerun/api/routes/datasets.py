@@ -15,7 +15,7 @@ from minerun.api.answers import Dataset as DatasetAnswer
 from minerun.api.answers import DatasetPage
 from minerun.api.deps import DatasetsDep, PageNumber, PrincipalDep, SettingsDep
 from minerun.api.guard import refuse_nul
-from minerun.api.openapi import AUTHENTICATED, UPLOAD_BODY, answers, problems
+from minerun.api.openapi import AUTHENTICATED, LOCATION, UPLOAD_BODY, answers, problems
 from minerun.domain.records import Scope
 from minerun.domain.times import iso
 from minerun.exceptions import InvalidInput, PayloadTooLarge
@@ -108,6 +108,7 @@ async def _save(upload: UploadFile, target: FilePath, limit: int) -> None:
         413,
         422,
         status=201,
+        headers={"Location": LOCATION},
         e422="The file cannot be read as an event log with this mapping.",
     ),
     openapi_extra=UPLOAD_BODY,

@@ -33,7 +33,14 @@ from minerun.api.deps import (
     TenantId,
     WebhooksDep,
 )
-from minerun.api.openapi import AUTHENTICATED, BINARY, answers, problems
+from minerun.api.openapi import (
+    AUTHENTICATED,
+    BINARY,
+    LOCATION,
+    REPLAYED,
+    answers,
+    problems,
+)
 from minerun.api.results import build_zip, results_view
 from minerun.api.schemas import CancelBody, RetryBody, StartOperationBody, UtcMoment, dump
 from minerun.api.views import cancel_view, list_item, retry_view, start_view, status_view
@@ -66,6 +73,7 @@ def _fingerprint(body: dict[str, Any]) -> str:
         413,
         422,
         status=202,
+        headers={"Location": LOCATION, "Idempotent-Replayed": REPLAYED},
         e409="A request with this Idempotency-Key is still being processed.",
         e422="The parameters cannot be used with the dataset, or this Idempotency-Key was "
         "used before with a different request.",
@@ -359,6 +367,7 @@ def download_artifact(
         409,
         413,
         status=202,
+        headers={"Location": LOCATION},
         e409="Only Failed, Cancelled or Timeout operations can be retried.",
     ),
 )

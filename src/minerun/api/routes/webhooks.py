@@ -16,7 +16,7 @@ from minerun.api.answers_webhooks import (
     WebhookPage,
 )
 from minerun.api.deps import PageNumber, PrincipalDep, WebhooksDep
-from minerun.api.openapi import AUTHENTICATED, answers, problems
+from minerun.api.openapi import AUTHENTICATED, LOCATION, answers, problems
 from minerun.api.schemas import dump
 from minerun.api.schemas_webhooks import CreateWebhookBody, UpdateWebhookBody
 from minerun.domain.times import iso
@@ -39,7 +39,7 @@ DeliveryId = Annotated[
     status_code=201,
     operation_id="createWebhook",
     response_model=None,
-    responses=answers(Webhook, *AUTHENTICATED, 413, status=201),
+    responses=answers(Webhook, *AUTHENTICATED, 413, status=201, headers={"Location": LOCATION}),
 )
 def create_webhook(
     body: CreateWebhookBody, principal: PrincipalDep, service: WebhooksDep
