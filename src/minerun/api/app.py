@@ -62,6 +62,7 @@ def create_app(settings: Settings, embedded_worker: bool = False) -> FastAPI:
         title="minerun",
         version="0.1.0",
         summary="Long-running process-mining operations, run asynchronously.",
+        description=openapi.DESCRIPTION,
         lifespan=lifespan,
     )
     errors.install(app)

@@ -21,6 +21,14 @@ from pydantic.json_schema import models_json_schema
 from minerun.api.answers_events import EVENTS, SIGNATURE_HEADERS
 from minerun.api.errors import PROBLEM, PROBLEM_SCHEMA
 
+DESCRIPTION = """\
+Start an operation, follow its progress, read its results; upload event logs; subscribe to
+signed webhooks. Every route under `/api/{tenantId}/{projectId}` takes a project token as
+`Authorization: Bearer <token>` (press **Authorize**). Errors are RFC 9457 problem details
+(`application/problem+json`); an invalid request answers 400 with the offending fields in
+`errors`. The payloads sent to subscribers are described under `webhooks`.
+"""
+
 BEARER = "bearerAuth"
 AUTHENTICATED = (400, 401, 404)
 """Codes every authenticated route may answer: a tenant or project id that is not a GUID,
