@@ -33,14 +33,7 @@ from minerun.api.deps import (
     TenantId,
     WebhooksDep,
 )
-from minerun.api.openapi import (
-    AUTHENTICATED,
-    BINARY,
-    LOCATION,
-    REPLAYED,
-    answers,
-    problems,
-)
+from minerun.api.openapi import AUTHENTICATED, BINARY, LOCATION, REPLAYED, answers, problems
 from minerun.api.results import build_zip, results_view
 from minerun.api.schemas import CancelBody, RetryBody, StartOperationBody, UtcMoment, dump
 from minerun.api.views import cancel_view, list_item, retry_view, start_view, status_view
