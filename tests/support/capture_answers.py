@@ -4,8 +4,9 @@
 
 Runs the API with its worker on a fresh SQLite database, uploads the shared running-example
 log, analyses it, cancels and retries a second run, registers a webhook, and writes each
-answer under its ``operationId`` (default ``src/minerun/api/openapi_examples.json``). The
-examples of the document are these answers, so they are whatever the service really says.
+answer under its ``operationId`` (default ``src/minerun/api/openapi_examples.json``), with
+the payloads the run wrote for the webhook and every secret redacted. The examples of the
+document are these answers, so they are whatever the service really says.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from tests.support.factory import wait_for
 
 OUTPUT = Path(__file__).resolve().parents[2] / "src" / "minerun" / "api" / "openapi_examples.json"
 LOG = SHARED_DATA / "running-example.xes"
+REDACTED = "whsec_<redacted>"
 
 
 def capture(api: Api) -> dict[str, Any]:
@@ -160,6 +162,19 @@ def _events(api: Api, hook_id: str) -> dict[str, Any]:
     return found
 
 
+def _redact(value: Any) -> Any:
+    """The answers with every secret replaced: a real one must not end up in the document,
+    even one of a database thrown away."""
+    if isinstance(value, dict):
+        return {
+            k: REDACTED if k == "secret" and isinstance(v, str) else _redact(v)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_redact(v) for v in value]
+    return value
+
+
 def main() -> None:
     output = Path(sys.argv[1]) if len(sys.argv) > 1 else OUTPUT
     with tempfile.TemporaryDirectory() as directory:
@@ -171,7 +186,7 @@ def main() -> None:
         )
         with running_api(settings) as api:
             answers = capture(api)
-    output.write_text(json.dumps(answers, indent=1, ensure_ascii=False) + "\n")
+    output.write_text(json.dumps(_redact(answers), indent=1, ensure_ascii=False) + "\n")
     print(f"{len(answers)} answers written to {output}")
 
 
