@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from minerun.api import errors
+from minerun.api import errors, openapi
 from minerun.api.guard import RequestGuard
 from minerun.api.observe import RequestObserver
 from minerun.api.routes import datasets, health, operations, webhooks
@@ -63,6 +63,7 @@ def create_app(settings: Settings, embedded_worker: bool = False) -> FastAPI:
         title="minerun",
         version="0.1.0",
         summary="Long-running process-mining operations, run asynchronously.",
+        description=openapi.DESCRIPTION,
         lifespan=lifespan,
     )
     errors.install(app)
@@ -74,7 +75,7 @@ def create_app(settings: Settings, embedded_worker: bool = False) -> FastAPI:
     app.include_router(operations.router)
     app.include_router(datasets.router)
     generate = app.openapi
-    app.openapi = lambda: app.openapi_schema or errors.document(generate())  # type: ignore[method-assign]
+    app.openapi = lambda: app.openapi_schema or openapi.document(generate())  # type: ignore[method-assign]
     return app
 
 

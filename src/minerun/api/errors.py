@@ -155,24 +155,6 @@ PROBLEM_SCHEMA: dict[str, Any] = {
 }
 
 
-def document(openapi: dict[str, Any]) -> dict[str, Any]:
-    """Declare what every error answer is: an RFC 9457 problem (FastAPI's generated 422
-    schema describes answers this API never gives, since invalid requests answer 400)."""
-    openapi.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
-    answer = {
-        "description": "An error, as RFC 9457 problem details",
-        "content": {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}},
-    }
-    for operations in openapi.get("paths", {}).values():
-        for operation in operations.values():
-            responses = operation.setdefault("responses", {})
-            responses.pop("422", None)
-            responses["default"] = answer
-    for unused in ("HTTPValidationError", "ValidationError"):
-        openapi["components"]["schemas"].pop(unused, None)
-    return openapi
-
-
 def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(MinerunError, _domain)
