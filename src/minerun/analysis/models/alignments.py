@@ -69,8 +69,8 @@ class AlignmentFitness:
     bound_exceeded: str | None = None
 
 
-class _BoundExceeded(Exception):
-    pass
+class _NoAlignment(Exception):
+    """The search stopped without an alignment; the message says why."""
 
 
 class _Aligner:
@@ -104,14 +104,18 @@ class _Aligner:
             expanded += 1
             if expanded > self.max_states:
                 self.states += expanded
-                raise _BoundExceeded
+                raise _NoAlignment(
+                    f"aligning a trace of {len(trace)} events needed over "
+                    f"{self.max_states:,} search states"
+                )
             for step, after, moved in self._moves(trace, position, marking):
                 state = (after, position + moved)
                 total = cost + step
                 if total < best.get(state, total + 1):
                     best[state] = total
                     heapq.heappush(queue, (total + forced[position + moved], total, *state[::-1]))
-        raise _BoundExceeded  # the final marking is unreachable: no alignment exists
+        self.states += expanded
+        raise _NoAlignment("the model's final marking cannot be reached")
 
     def _moves(
         self, trace: tuple[str, ...], position: int, marking: Marking
@@ -163,8 +167,8 @@ def alignment_fitness(
     aligner = _Aligner(net, max_states)
     try:
         model_cost = aligner.cost(())
-    except _BoundExceeded:
-        return _exceeded(variants.height, 0, aligner.states, "no run of the model was found")
+    except _NoAlignment as stopped:
+        return _exceeded(variants.height, 0, aligner.states, str(stopped))
     cost_sum = worst_sum = fitness_sum = 0.0
     fitting = cases = 0
     for aligned, (trace, count) in enumerate(variants.iter_rows()):
@@ -173,9 +177,8 @@ def alignment_fitness(
             return _exceeded(variants.height, aligned, aligner.states, reason)
         try:
             cost = aligner.cost(tuple(trace))
-        except _BoundExceeded:
-            reason = f"a variant of {len(trace)} events needed over {max_states:,} states"
-            return _exceeded(variants.height, aligned, aligner.states, reason)
+        except _NoAlignment as stopped:
+            return _exceeded(variants.height, aligned, aligner.states, str(stopped))
         worst = len(trace) * MOVE_COST + model_cost
         denominator = worst // MOVE_COST
         fitness = 1 - (cost // MOVE_COST) / denominator if denominator > 0 else 0.0
