@@ -47,7 +47,7 @@ __all__ = [
 MOVE_COST: Final = 10_000
 SILENT_COST: Final = 1
 MAX_STATES_PER_VARIANT: Final = 100_000
-MAX_TOTAL_STATES: Final = 500_000
+MAX_TOTAL_STATES: Final = 400_000
 
 Marking = tuple[int, ...]
 
@@ -84,6 +84,11 @@ class _Aligner:
         self.initial = _marking(size, net.initial_marking)
         self.final = _marking(size, net.final_marking)
         self.states = 0
+        # The transitions each place feeds: only those of marked places can be enabled.
+        consumers: list[list[int]] = [[] for _ in range(size)]
+        for place, transition in net.place_to_transition:
+            consumers[place].append(transition)
+        self.consumers = tuple(tuple(c) for c in consumers)
 
     def cost(self, trace: tuple[str, ...]) -> int:
         """The cost of an optimal alignment of ``trace``."""
@@ -124,10 +129,12 @@ class _Aligner:
         event = trace[position] if position < len(trace) else None
         if event is not None:
             yield MOVE_COST, marking, 1
-        for t, label in enumerate(self.net.labels):
+        candidates = {t for p, n in enumerate(marking) if n for t in self.consumers[p]}
+        for t in sorted(candidates):
             preset = self.net.preset[t]
             if any(marking[p] == 0 for p in preset):
                 continue
+            label = self.net.labels[t]
             tokens = list(marking)
             for p in preset:
                 tokens[p] -= 1

@@ -34,6 +34,10 @@ from minerun.kinds.process_mining.parameters import AnalysisParameters, parse
 from minerun.kinds.steps import StepProgress
 
 MAX_EDGES_IN_RESULTS = 500
+# The search bounds of the alignments, (states per variant, states for the log), by
+# performanceOptimization: about 5 s at most for "balanced", a minute for "high_accuracy"
+# (a state takes 50-70 µs on 2 cores; see docs/analysis/models.md §9).
+ALIGNMENT_BOUNDS = {"balanced": (50_000, 100_000), "high_accuracy": (200_000, 1_000_000)}
 TOP_VARIANTS = 20
 # Shares of the phase's work: building the DFG and variants, measuring times, then waiting
 # for the model, its replay and its precision (which run beside the first two). Measured on
@@ -102,7 +106,9 @@ def _model_and_fitness(
     if not params.replay:
         return net, files, None, None, None
     replay, precise = token_replay(frame, net), precision(frame, net)
-    return net, files, replay, precise, alignment_fitness(frame, net)
+    per_variant, total = ALIGNMENT_BOUNDS[params.optimization]
+    aligned = alignment_fitness(frame, net, max_states=per_variant, max_total_states=total)
+    return net, files, replay, precise, aligned
 
 
 def _model(
