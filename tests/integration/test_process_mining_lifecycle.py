@@ -79,7 +79,8 @@ def edges(found: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
 
 def test_instances_separate_waiting_from_processing(api: Api, dataset: str) -> None:
     raw = analyse(api, datasetId=dataset, analysisType="discovery")
-    merged = analyse(api, datasetId=dataset, analysisType="discovery", lifecycle="instances")
+    # Every phase reads the instances, the machine-learning one included.
+    merged = analyse(api, datasetId=dataset, analysisType="comprehensive", lifecycle="instances")
     selection = merged["Data Loading & Validation"]["eventSelection"]
     assert selection["lifecycle"] == "instances"
     assert (selection["eventsInWindow"], selection["eventsSelected"]) == (6 * CASES, 3 * CASES)
