@@ -17,8 +17,8 @@ table gives each rule's own seconds (the ``durationSeconds`` the Cleaning phase 
 
 The rules' options are computed from the log so that each one has work to do and most of
 the log stays: a time window without the first and last 5% of the log's span, the rarest
-resource's cases removed, the rarest activity removed, cases of at least two events and at
-most a year, the variants covering 95% of the cases.
+resource's cases removed, the rarest activity of at least 100 events removed, cases of at
+least three events and at most 60 days, the variants covering 95% of the cases.
 """
 
 from __future__ import annotations
@@ -41,7 +41,8 @@ import polars as pl
 
 DEFAULT_LOG = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "bpic2012.xes.gz"
 MB = 1024 * 1024
-YEAR_SECONDS = 365 * 24 * 3600
+MAX_CASE_SECONDS = 60 * 24 * 3600
+MIN_EVENTS = 100  # the activity removed is the rarest with this many events
 
 
 @dataclass
@@ -98,8 +99,8 @@ def rules_for(frame: pl.DataFrame) -> list[Any]:
     assert first is not None and last is not None
     margin = (last - first) * 0.05  # type: ignore[operator]
 
-    def rarest(column: str) -> Any:
-        counts = frame[column].drop_nulls().value_counts(sort=True)
+    def rarest(column: str, least: int = 1) -> Any:
+        counts = frame[column].drop_nulls().value_counts().filter(pl.col("count") >= least)
         return counts.sort(["count", column])[column][0]
 
     rules: list[Any] = ["remove_duplicates", "fix_timestamps", "validate_activities"]
@@ -118,9 +119,9 @@ def rules_for(frame: pl.DataFrame) -> list[Any]:
             {"rule": "filter_attribute", "attribute": "resource", "values": [resource_value]}
             | {"keep": False}
         )
-    rules.append({"rule": "filter_activities", "remove": [str(rarest("activity"))]})
-    rules.append({"rule": "filter_case_length", "min": 2})
-    rules.append({"rule": "filter_case_duration", "maxSeconds": YEAR_SECONDS})
+    rules.append({"rule": "filter_activities", "remove": [str(rarest("activity", MIN_EVENTS))]})
+    rules.append({"rule": "filter_case_length", "min": 3})
+    rules.append({"rule": "filter_case_duration", "maxSeconds": MAX_CASE_SECONDS})
     rules.append({"rule": "filter_top_variants", "coverage": 0.95})
     return rules
 

@@ -89,6 +89,8 @@ def test_instances_separate_waiting_from_processing(api: Api, dataset: str) -> N
     found = merged["Process Discovery"]
     assert found["performanceMetrics"]["hasStartTimestamps"] is True
     assert not raw["Process Discovery"]["performanceMetrics"]["hasStartTimestamps"]
+    assert "instances" in raw["Data Loading & Validation"]["eventSelection"]["note"]
+    assert "note" not in selection
     # Review's start comes 3 h after Register, Decide's 1 h after Review's end.
     assert edges(found)["Register", "Review"]["meanSeconds"] == 3 * 3600
     assert edges(found)["Review", "Decide"]["meanSeconds"] == 3600

@@ -4,7 +4,8 @@ pm4py converts START/COMPLETE pairs with ``interval_lifecycle.to_interval`` and 
 directly-follows edge of an interval log from the source's end to the target's start
 (``get_dfg_graph`` with a start timestamp key, the wait floored at 0); minerun's
 ``discover(..., intervals=True)`` on ``select_events(frame, "instances")`` must give the same
-edges, frequencies and mean times.
+edges, frequencies and mean times. ``complete`` must give pm4py's DFG of the log filtered
+to its COMPLETE events.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ SELF_LOOP = "W_Nabellen offertes"
 
 
 @functools.cache
-def bpic2012() -> tuple[pl.DataFrame, Any]:
+def bpic2012() -> tuple[pl.DataFrame, Any, Any]:
     path = SHARED_DATA / "bpic2012.xes.gz"
     if not path.is_file():
         pytest.skip(f"shared log {path} is absent (set MINERUN_SHARED_DATA)")
@@ -40,13 +41,14 @@ def bpic2012() -> tuple[pl.DataFrame, Any]:
         warnings.simplefilter("ignore")
         log = pm4py.read_xes(str(path), return_legacy_log_object=True)
         intervals = pm4py.convert_to_dataframe(interval_lifecycle.to_interval(log))
-    return read_any(path).frame, intervals
+        raw = pm4py.convert_to_dataframe(log)
+    return read_any(path).frame, intervals, raw
 
 
 def test_instance_dfg_equals_pm4py_interval_dfg() -> None:
     from pm4py.algo.discovery.dfg.adapters.pandas import df_statistics
 
-    frame, intervals = bpic2012()
+    frame, intervals, _ = bpic2012()
     frequency, performance = df_statistics.get_dfg_graph(
         intervals,
         measure="both",
@@ -63,8 +65,17 @@ def test_instance_dfg_equals_pm4py_interval_dfg() -> None:
         assert ours[edge][1] == pytest.approx(seconds, rel=1e-9, abs=1e-6)
 
 
+def test_complete_events_give_pm4py_dfg_of_the_completions() -> None:
+    frame, _, raw = bpic2012()
+    completions = raw[raw["lifecycle:transition"].str.lower() == "complete"]
+    dfg, starts, ends = pm4py.discover_dfg(completions)
+    found = discover(select_events(frame, "complete").frame)
+    assert {(e.source, e.target): e.count for e in found.edges} == dict(dfg)
+    assert found.start_activities == dict(starts) and found.end_activities == dict(ends)
+
+
 def test_instances_separate_processing_from_waiting_on_the_self_loop() -> None:
-    frame, _ = bpic2012()
+    frame, _, _ = bpic2012()
     raw = {(e.source, e.target): e for e in discover(frame).edges}
     selected = select_events(frame, "instances")
     merged = {(e.source, e.target): e for e in discover(selected.frame, intervals=True).edges}

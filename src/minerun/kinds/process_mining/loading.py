@@ -98,13 +98,19 @@ def run(ctx: PhaseContext) -> dict[str, Any]:
 
 def _selection_view(selection: EventSelection, starts: int) -> dict[str, Any]:
     """What ``lifecycle`` kept: the events (or activity instances) every later phase reads."""
-    return {
+    view: dict[str, Any] = {
         "lifecycle": selection.lifecycle,
         "eventsInWindow": selection.events_before,
         "eventsSelected": selection.frame.height,
         "startEventsInWindow": starts,
         **selection.counts,
     }
+    if starts and selection.lifecycle != "instances":
+        view["note"] = (
+            f"the window holds {starts} START events; lifecycle 'instances' pairs them with "
+            f"their completions and measures processing time apart from waiting time"
+        )
+    return view
 
 
 def _title(kind: str) -> str:
