@@ -46,7 +46,7 @@ __all__ = [
 
 MOVE_COST: Final = 10_000
 SILENT_COST: Final = 1
-MAX_STATES_PER_VARIANT: Final = 100_000
+MAX_STATES_PER_VARIANT: Final = 50_000
 MAX_TOTAL_STATES: Final = 400_000
 
 Marking = tuple[int, ...]
@@ -89,6 +89,7 @@ class _Aligner:
         for place, transition in net.place_to_transition:
             consumers[place].append(transition)
         self.consumers = tuple(tuple(c) for c in consumers)
+        self._known: dict[Marking, tuple[tuple[str | None, Marking], ...]] = {}
 
     def cost(self, trace: tuple[str, ...]) -> int:
         """The cost of an optimal alignment of ``trace``."""
@@ -129,24 +130,37 @@ class _Aligner:
         event = trace[position] if position < len(trace) else None
         if event is not None:
             yield MOVE_COST, marking, 1
-        candidates = {t for p, n in enumerate(marking) if n for t in self.consumers[p]}
-        for t in sorted(candidates):
-            preset = self.net.preset[t]
-            if any(marking[p] == 0 for p in preset):
-                continue
-            label = self.net.labels[t]
-            tokens = list(marking)
-            for p in preset:
-                tokens[p] -= 1
-            for p in self.net.postset[t]:
-                tokens[p] += 1
-            after = tuple(tokens)
+        for label, after in self._firings(marking):
             if label is None:
                 yield SILENT_COST, after, 0
                 continue
             yield MOVE_COST, after, 0
             if label == event:
                 yield 0, after, 1
+
+    def _firings(self, marking: Marking) -> tuple[tuple[str | None, Marking], ...]:
+        """(label, marking after) of every transition enabled in ``marking``.
+
+        Remembered per marking: the same markings come back at every trace position and in
+        every variant, and computing them again was half of the search's time.
+        """
+        known = self._known.get(marking)
+        if known is not None:
+            return known
+        candidates = {t for p, n in enumerate(marking) if n for t in self.consumers[p]}
+        firings = []
+        for t in sorted(candidates):
+            preset = self.net.preset[t]
+            if any(marking[p] == 0 for p in preset):
+                continue
+            tokens = list(marking)
+            for p in preset:
+                tokens[p] -= 1
+            for p in self.net.postset[t]:
+                tokens[p] += 1
+            firings.append((self.net.labels[t], tuple(tokens)))
+        self._known[marking] = result = tuple(firings)
+        return result
 
 
 def _marking(size: int, pairs: tuple[tuple[int, int], ...]) -> Marking:

@@ -35,9 +35,9 @@ from minerun.kinds.steps import StepProgress
 
 MAX_EDGES_IN_RESULTS = 500
 # The search bounds of the alignments, (states per variant, states for the log), by
-# performanceOptimization: about 5 s at most for "balanced", a minute for "high_accuracy"
-# (a state takes 50-70 µs on 2 cores; see docs/analysis/models.md §9).
-ALIGNMENT_BOUNDS = {"balanced": (50_000, 100_000), "high_accuracy": (200_000, 1_000_000)}
+# performanceOptimization: under 10 s for "balanced", about a minute for "high_accuracy"
+# (a state takes about 20 µs on a busy 2-core machine; see docs/analysis/models.md §9).
+ALIGNMENT_BOUNDS = {"balanced": (50_000, 400_000), "high_accuracy": (500_000, 3_000_000)}
 TOP_VARIANTS = 20
 # Shares of the phase's work: building the DFG and variants, measuring times, then waiting
 # for the model, its replay and its precision (which run beside the first two). Measured on
