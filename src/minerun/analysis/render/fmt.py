@@ -100,6 +100,13 @@ def format_duration(seconds: float | None) -> str:
     return f"{seconds * 1000:.0f} ms"
 
 
+def format_hours(seconds: float | None) -> str:
+    """A duration in hours, the one unit of the reports: ``5400`` -> ``"1.5 h"``."""
+    if seconds is None or not math.isfinite(seconds):
+        return "n/a"
+    return f"{_short(seconds / 3600)} h" if abs(seconds) >= 36 else f"{seconds / 3600:.2g} h"
+
+
 def duration_unit(seconds: float) -> tuple[float, str]:
     """Unit (size in seconds, name) in which ``seconds`` reads best, for chart axes."""
     names = {"d": "days", "h": "hours", "min": "minutes", "s": "seconds"}

@@ -113,6 +113,16 @@ class ActivityStats:
 
 
 @dataclass(frozen=True, slots=True)
+class TextTable:
+    """A table of text shown as it is (a comparison's changes, for example)."""
+
+    heading: str
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ReportContent:
     """Everything the PDF report shows; empty tuples leave their section out.
 
@@ -133,3 +143,9 @@ class ReportContent:
     anomalies: tuple[AnomalyRow, ...] = ()
     recommendations: tuple[Recommendation, ...] = ()
     data_quality: tuple[Figure, ...] = field(default=())
+    # First and last event of the log covered (None when unknown).
+    period: tuple[datetime, datetime] | None = None
+    # When set, page one is an executive summary: these figures, the first three
+    # recommendations and a simplified map; the rest follows as an annex.
+    headline: tuple[Figure, ...] = ()
+    tables: tuple[TextTable, ...] = ()
