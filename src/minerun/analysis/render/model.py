@@ -149,3 +149,4 @@ class ReportContent:
     # recommendations and a simplified map; the rest follows as an annex.
     headline: tuple[Figure, ...] = ()
     tables: tuple[TextTable, ...] = ()
+    charts: bool = True

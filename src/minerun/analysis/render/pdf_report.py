@@ -184,6 +184,8 @@ def _place_map(
 
 
 def _chart_pages(pdf: _Report, content: ReportContent) -> None:
+    if not content.charts:
+        return
     if content.cases_per_day or content.cycle_times_s:
         top, width, height = _chart_page(pdf, "Cases and cycle times")
         charts.cases_over_time(pdf, (_MARGIN, top, width, height), content.cases_per_day)

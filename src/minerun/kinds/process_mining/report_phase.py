@@ -19,6 +19,7 @@ from minerun.kinds.process_mining.loading import findings as dataset_findings
 from minerun.kinds.process_mining.parameters import AnalysisParameters, parse
 from minerun.kinds.process_mining.report_content import (
     activity_stats,
+    drawn_recommendations,
     findings,
     process_map,
     report_content,
@@ -36,7 +37,7 @@ def run(ctx: PhaseContext) -> dict[str, Any]:
     frame = load_log(ctx, params)
     step = StepProgress(ctx, frame.height, dataset_events(ctx, params), STEP_WEIGHTS)
     step.next("Computing recommendations")
-    found, perf = _switched_off(
+    found, perf = switched_off(
         params,
         *memo.load_or(
             ctx.scratch_dir, "discovery", lambda: (discover(frame), analyze_performance(frame))
@@ -60,7 +61,8 @@ def run(ctx: PhaseContext) -> dict[str, Any]:
     if params.generate_reports and "PDF" in params.export_formats:
         step.next("Writing the PDF report")
         name = dataset_findings(ctx, params).get("name") or params.dataset_id
-        content = report_content(name, frame, found, perf, ctx.results, advice)
+        drawn = drawn_recommendations(advice)
+        content = report_content(name, frame, found, perf, ctx.results, drawn)
         files.append(_pdf(content, ctx.workdir))
     else:
         step.skip()
@@ -83,7 +85,7 @@ def run(ctx: PhaseContext) -> dict[str, Any]:
 _NO_RECOMMENDATIONS = "generateOptimizationRecommendations is false"
 
 
-def _switched_off(
+def switched_off(
     params: AnalysisParameters, found: Discovery, perf: Performance
 ) -> tuple[Discovery, Performance]:
     """The measures without the parts the parameters switch off, so that neither the
