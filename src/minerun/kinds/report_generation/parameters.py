@@ -60,7 +60,7 @@ def check(parameters: Mapping[str, Any]) -> list[dict[str, str]]:
     if report_type not in REPORT_TYPES:
         errors.add("reportType", "must be one of: " + ", ".join(REPORT_TYPES))
     baseline = parameters.get("baselineOperationId")
-    if report_type == "comparison" and not _is_guid(baseline):
+    if report_type == "comparison" and not _is_id(baseline):
         errors.add(
             "baselineOperationId",
             "required for a comparison: the id of a Completed ProcessMiningAnalysis",
@@ -87,7 +87,7 @@ def _input(errors: _Errors, parameters: Mapping[str, Any]) -> None:
         )
     elif source is not None and dataset is not None:
         errors.add("datasetId", "give either sourceOperationId or datasetId, not both")
-    elif source is not None and not _is_guid(source):
+    elif source is not None and not _is_id(source):
         errors.add("sourceOperationId", "must be the id of a Completed ProcessMiningAnalysis")
     elif dataset is not None and not _is_guid(dataset):
         errors.add("datasetId", "must be the id of an uploaded dataset")
@@ -128,6 +128,11 @@ def parse(parameters: Mapping[str, Any]) -> ReportParameters:
 
 def _is_share(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and 0 < float(value) <= 1
+
+
+def _is_id(value: Any) -> bool:
+    """An operation id as the API gives it (whether it exists is checked against the store)."""
+    return isinstance(value, str) and 0 < len(value) <= 100
 
 
 def _is_guid(value: Any) -> bool:
