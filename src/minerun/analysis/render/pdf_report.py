@@ -39,6 +39,11 @@ GLOSSARY = (
     ("Waiting time", "From the previous event of the case to an event, in hours (h)."),
     ("Fitness, precision", "Token-replay conformance of the model and the log, 0 to 1."),
     ("Share", "Percentage of all cases."),
+    (
+        "Units",
+        "Tables, figures and charts give durations in hours. Map labels and recommendation "
+        "texts give each duration in the unit that reads best (min, h, d).",
+    ),
 )
 
 

@@ -124,6 +124,7 @@ def test_executive_summary_comes_first(tmp_path: Path) -> None:
     assert "Executive summary" in first and "Headline figures" in first
     assert "Period covered: 2024-01-01 00:00+00:00 to 2024-03-01 00:00+00:00" in first
     assert "Top recommendations" in first
+    assert "Process map (most frequent activities and paths)" in first
     assert "Annex: details" in pdf.pages[1].extract_text()
 
 

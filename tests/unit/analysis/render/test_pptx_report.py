@@ -6,6 +6,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from pptx import Presentation
+from pptx.enum.shapes import MSO_SHAPE_TYPE
 
 from minerun.analysis.render.model import ActivityCount, Figure, TextTable
 from minerun.analysis.render.pptx_report import render_pptx_report
@@ -77,3 +78,17 @@ def test_non_latin_names_are_kept(tmp_path: Path) -> None:
     )
     for name in names:
         assert name in text
+
+
+def test_the_map_fits_its_slide(tmp_path: Path) -> None:
+    path = render_pptx_report(make_content(100, make_map(24, 100)), tmp_path / "r.pptx")
+    deck = Presentation(str(path))
+    map_slide = next(s for s in deck.slides if s.shapes.title.text == "Process map")
+    boxes = [shape for shape in map_slide.shapes if shape.shape_type == MSO_SHAPE_TYPE.AUTO_SHAPE]
+    assert len(boxes) == 12  # the most frequent activities
+    for shape in map_slide.shapes:
+        if shape.shape_type == MSO_SHAPE_TYPE.LINE:
+            continue
+        assert shape.left >= 0 and shape.top >= 0
+        assert shape.left + shape.width <= deck.slide_width
+        assert shape.top + shape.height <= deck.slide_height
