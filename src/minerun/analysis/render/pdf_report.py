@@ -30,6 +30,9 @@ from minerun.analysis.render.svg_map import render_process_map_svg
 
 _MARGIN = 15.0
 _INK = (30, 30, 30)
+# Helvetica's width over DejaVu Sans' on activity names (regular, bold): the map's labels
+# are scaled by these to fit the boxes sized for Helvetica.
+_FIT, _BOLD_FIT = 0.88, 0.83
 # The simplified map of the executive summary.
 _BRIEF_ACTIVITIES, _BRIEF_EDGES = 10, 15
 GLOSSARY = (
@@ -178,6 +181,11 @@ def _place_map(
     for element in root.iter():
         if element.get("font-family") is not None:
             element.set("font-family", FAMILY)
+        size = element.get("font-size")
+        if size is not None:
+            # The map sizes its boxes by Helvetica's widths; DejaVu Sans is wider.
+            bold = element.get("font-weight") == "bold"
+            element.set("font-size", f"{float(size) * (_BOLD_FIT if bold else _FIT):.2f}")
     width, height = float(root.get("width")), float(root.get("height"))
     box_w = pdf.w - 2 * _MARGIN
     box_h = pdf.h - pdf.get_y() - _MARGIN - 4

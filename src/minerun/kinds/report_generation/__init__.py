@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from minerun.kinds import process_mining
 from minerun.kinds.base import Kind, Phase
 from minerun.kinds.report_generation import phases
 from minerun.kinds.report_generation.parameters import ANALYSIS, check
@@ -52,6 +53,8 @@ KIND = Kind(
     cpu_units=1,
     memory_gb=2,
     check_parameters=check,
+    # Events of the dataset when one is named (a source analysis' are not known up front).
+    count_records=process_mining.count_records,
     summarize=summarize,
     source_operations={"sourceOperationId": ANALYSIS, "baselineOperationId": ANALYSIS},
 )
