@@ -201,3 +201,28 @@ def test_a_source_of_another_kind_is_refused(api: Api) -> None:
     other = api.start(operationType="Steps", parameters={})
     api.wait_status(other["operationId"], timeout=120)
     assert refused(api, sourceOperationId=other["operationId"]) == ["parameters.sourceOperationId"]
+
+
+def test_a_source_that_did_not_complete_is_refused(api: Api) -> None:
+    analysis = api.start(
+        operationType="ProcessMiningAnalysis", parameters={"datasetId": upload(api)}
+    )
+    response = api.client.request(
+        "DELETE",
+        f"{api.base}/operation/{analysis['operationId']}",
+        json={"forceTermination": True},
+        headers=api.headers,
+    )
+    assert response.status_code == 200, response.text
+    body = {
+        "operationType": "ReportGeneration",
+        "operationName": "r",
+        "parameters": {"sourceOperationId": analysis["operationId"]},
+    }
+    answer = api.client.post(f"{api.base}/operation", json=body, headers=api.headers)
+    assert answer.status_code == 400, answer.text
+    [error] = answer.json()["errors"]
+    assert error == {
+        "field": "parameters.sourceOperationId",
+        "reason": "the operation is Cancelled, not Completed",
+    }
