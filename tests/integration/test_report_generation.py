@@ -226,3 +226,12 @@ def test_a_source_that_did_not_complete_is_refused(api: Api) -> None:
         "field": "parameters.sourceOperationId",
         "reason": "the operation is Cancelled, not Completed",
     }
+
+
+def test_an_analysis_of_another_project_is_not_a_source(
+    service: Service, api: Api, analysis: dict[str, Any]
+) -> None:
+    with service.session() as other:
+        assert refused(other, sourceOperationId=analysis["operationId"]) == [
+            "parameters.sourceOperationId"
+        ]
