@@ -154,6 +154,11 @@ def _map_slide(deck: Deck, process_map: ProcessMap, activities: int, edges: int)
     def at(x: float, y: float) -> tuple[int, int]:
         return int(_MARGIN + x * scale), int(box_top + y * scale)
 
+    frequency = {
+        (index[e.source], index[e.target]): e.frequency
+        for e in selection.edges
+        if e.source in index and e.target in index
+    }
     for edge in layout.edges:
         points = [at(x, y) for x, y in edge.points]
         for (x1, y1), (x2, y2) in itertools.pairwise(points):
@@ -161,6 +166,7 @@ def _map_slide(deck: Deck, process_map: ProcessMap, activities: int, edges: int)
             line.line.color.rgb = RGBColor(120, 120, 120)
         if len(points) > 1:
             _arrow_head(line)
+            _edge_label(slide, points, frequency.get((edge.source, edge.target)))
     for name, node in zip(names, layout.nodes, strict=False):
         left, top = at(node.x - node.width / 2, node.y - node.height / 2)
         shape = slide.shapes.add_shape(
@@ -180,6 +186,17 @@ def _map_slide(deck: Deck, process_map: ProcessMap, activities: int, edges: int)
     caption = slide.shapes.add_textbox(_MARGIN, _HEIGHT - Inches(0.8), box_w, Inches(0.4))
     caption.text_frame.text = selection.caption or "All activities and paths are shown."
     caption.text_frame.paragraphs[0].font.size = Pt(10)
+
+
+def _edge_label(slide: Slide, points: list[tuple[int, int]], count: int | None) -> None:
+    """The edge's case count beside the middle of its route."""
+    if count is None:
+        return
+    middle = (len(points) - 2) // 2  # the middle segment of the route
+    (x1, y1), (x2, y2) = points[middle], points[middle + 1]
+    box = slide.shapes.add_textbox((x1 + x2) // 2, (y1 + y2) // 2 - Pt(8), Inches(0.8), Pt(14))
+    box.text_frame.text = f"{count:,}"
+    box.text_frame.paragraphs[0].font.size = Pt(8)
 
 
 def _label_points(box_height_emu: float) -> int:

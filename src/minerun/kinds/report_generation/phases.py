@@ -37,13 +37,12 @@ def gather(ctx: PhaseContext) -> dict[str, Any]:
     if params.report_type == "comparison":
         ctx.check_cancelled()
         baseline = _baseline(ctx, params)
-        shared = out["current"]
         out["baseline"] = brief(baseline)
         out["comparison"] = compare(current, baseline)
         if not out["comparison"]["activitiesInCommon"]:
             raise PhaseInputError(
-                f"the analyses share no activity: {shared['datasetName']} and "
-                f"{out['baseline']['datasetName']} are not the same process"
+                f"the analyses share no activity: {current.dataset_name} and "
+                f"{baseline.dataset_name} are not the same process"
             )
     events = current.frame.height
     ctx.progress(events, events, "Gathered", fraction=1.0)
