@@ -189,7 +189,7 @@ def _map_slide(deck: Deck, process_map: ProcessMap, activities: int, edges: int)
 
 
 def _edge_label(slide: Slide, points: list[tuple[int, int]], count: int | None) -> None:
-    """The edge's case count beside the middle of its route."""
+    """How often the path was taken, beside the middle of its route."""
     if count is None:
         return
     middle = (len(points) - 2) // 2  # the middle segment of the route
