@@ -134,6 +134,11 @@ class QueueStore:
         """The leased operation with its phases."""
         return self._operations.get(None, lease.operation_id)
 
+    def load_in_scope(self, scope: Scope, operation_id: str) -> Operation:
+        """Another operation of ``scope`` (the input of a kind that reads others' outputs);
+        :class:`NotFound` when there is none."""
+        return self._operations.get(scope, operation_id)
+
     # -- leases -----------------------------------------------------------------------------
 
     def renew(

@@ -20,6 +20,7 @@ from minerun.kinds.process_mining.map_files import map_files
 from minerun.kinds.process_mining.parameters import AnalysisParameters, parse
 from minerun.kinds.process_mining.report_content import (
     activity_stats,
+    drawn_recommendations,
     findings,
     process_map,
     report_content,
@@ -37,7 +38,7 @@ def run(ctx: PhaseContext) -> dict[str, Any]:
     frame = load_log(ctx, params)
     step = StepProgress(ctx, frame.height, dataset_events(ctx, params), STEP_WEIGHTS)
     step.next("Computing recommendations")
-    found, perf = _switched_off(
+    found, perf = switched_off(
         params,
         *memo.load_or(
             ctx.scratch_dir,
@@ -68,7 +69,12 @@ def run(ctx: PhaseContext) -> dict[str, Any]:
     if params.generate_reports and "PDF" in params.export_formats:
         step.next("Writing the PDF report")
         name = dataset_findings(ctx, params).get("name") or params.dataset_id
-        content = report_content(name, frame, found, perf, ctx.results, advice)
+        shown = drawn_recommendations(advice)
+        content = replace(
+            report_content(name, frame, found, perf, ctx.results, shown),
+            activities_share=params.activities_share,
+            paths_share=params.paths_share,
+        )
         files.append(_pdf(content, ctx.workdir))
     else:
         step.skip()
@@ -92,7 +98,7 @@ def run(ctx: PhaseContext) -> dict[str, Any]:
 _NO_RECOMMENDATIONS = "generateOptimizationRecommendations is false"
 
 
-def _switched_off(
+def switched_off(
     params: AnalysisParameters, found: Discovery, perf: Performance
 ) -> tuple[Discovery, Performance]:
     """The measures without the parts the parameters switch off, so that neither the
