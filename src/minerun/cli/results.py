@@ -1,0 +1,101 @@
+"""``minerun ops results`` and ``minerun ops download``: what a finished operation produced."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from minerun.cli.output import Output, duration, size, text
+from minerun.cli.remote import Commands, UsageError, add
+from minerun.client import Client
+from minerun.client.models import Artifact, Results
+
+
+def add_commands(ops: Commands) -> None:
+    shown = add(ops, "results", _results, "an operation's results (summary by default)")
+    shown.add_argument("operation_id")
+    shown.add_argument("--format", choices=("summary", "detailed"), default="summary")
+    shown.add_argument("--phase", help="one phase's results only")
+    fetched = add(
+        ops, "download", _download, "download the results zip, or chosen artifacts", reads=False
+    )
+    fetched.add_argument("operation_id")
+    fetched.add_argument(
+        "--artifact",
+        action="append",
+        metavar="NAME",
+        help="an artifact's name, file name or id (repeatable); 'all' for every artifact; "
+        "default: the zip of the results and every artifact",
+    )
+    fetched.add_argument("-o", "--output", default=".", help="directory (default: here)")
+
+
+def _results(client: Client, args: argparse.Namespace, out: Output) -> None:
+    answer = client.results(args.operation_id, format=args.format, phase=args.phase)
+    if args.json:
+        out.json(answer)
+        return
+    out.fields(
+        [
+            ("operation", answer.operation_id),
+            ("status", answer.status),
+            ("success", answer.success),
+            ("completed", answer.completion_time),
+            ("duration", duration(answer.total_duration_seconds)),
+        ]
+    )
+    out.fields(((name, summary_value(value)) for name, value in answer.summary.items()), "summary")
+    for phase in answer.phase_results:
+        figures = phase.results or {}
+        out.fields(
+            ((name, summary_value(value)) for name, value in figures.items()),
+            f"{phase.phase_name} ({phase.status})",
+        )
+    _artifacts(answer, out)
+
+
+def summary_value(value: Any) -> str:
+    """A result value in one cell; a long object is cut, since --json shows it whole."""
+    shown = text(value)
+    return shown if len(shown) <= 160 else shown[:157] + "..."
+
+
+def _artifacts(answer: Results, out: Output) -> None:
+    out.table(
+        ("artifact", "phase", "format", "size", "id"),
+        (
+            (a.name, a.phase_name, a.format, size(a.size_bytes), a.artifact_id)
+            for a in answer.artifacts
+        ),
+        title="artifacts (minerun ops download ID --artifact NAME)",
+    )
+
+
+def chosen(artifacts: list[Artifact], wanted: list[str]) -> list[Artifact]:
+    """The artifacts named by name, file name (the end of the link) or id; all for ``all``."""
+    if "all" in wanted:
+        return artifacts
+    picked = []
+    for name in wanted:
+        found = [a for a in artifacts if name in (a.name, a.artifact_id, _file_name(a))]
+        if not found:
+            names = ", ".join(sorted({a.name for a in artifacts})) or "none"
+            raise UsageError(f"no artifact {name!r}; this operation has: {names}")
+        picked += [a for a in found if a not in picked]
+    return picked
+
+
+def _file_name(artifact: Artifact) -> str | None:
+    link = artifact.download_url
+    return link.split("?")[0].rsplit("/", 1)[-1] if link else None
+
+
+def _download(client: Client, args: argparse.Namespace, out: Output) -> None:
+    if not args.artifact:
+        out.line(str(client.download_results(args.operation_id, args.output)))
+        return
+    answer = client.results(args.operation_id, format="detailed")
+    for artifact in chosen(answer.artifacts, args.artifact):
+        out.line(
+            str(client.download_artifact(args.operation_id, artifact.artifact_id, args.output))
+        )
