@@ -93,7 +93,15 @@ class Output:
         self.console.print(message, markup=False, soft_wrap=True)
 
     def rich(self, renderable: Any) -> None:
-        self.console.print(renderable)
+        """Print a table or other rich renderable; piped, without the padding that ends its
+        lines (so that ``grep 'status +Completed$'`` and friends work)."""
+        if self.console.is_terminal:
+            self.console.print(renderable)
+            return
+        with self.console.capture() as captured:
+            self.console.print(renderable)
+        lines = captured.get().splitlines()
+        print("\n".join(line.rstrip() for line in lines), flush=True)
 
     def error(self, message: str) -> None:
         print(f"minerun: {message}", file=sys.stderr, flush=True)
@@ -108,7 +116,7 @@ class Output:
             table.add_row(*(text(cell) for cell in row))
             shown += 1
         if shown:
-            self.console.print(table)
+            self.rich(table)
         else:
             self.line("(none)")
         return shown
@@ -123,4 +131,5 @@ class Output:
         for name, value in pairs:
             if value is not None and value != "" and value != [] and value != {}:
                 table.add_row(name, text(value))
-        self.console.print(table)
+        if table.row_count:
+            self.rich(table)

@@ -65,8 +65,9 @@ def command(handler: Handler) -> Callable[[argparse.Namespace], int]:
 
     def run(args: argparse.Namespace) -> int:
         out = Output(as_json=getattr(args, "json", False))
+        client = Client(args.url, args.token, args.tenant, args.project)
         try:
-            with Client(args.url, args.token, args.tenant, args.project) as client:
+            with client:
                 _check_scope(client)
                 return handler(client, args, out) or 0
         except UsageError as error:
@@ -76,10 +77,13 @@ def command(handler: Handler) -> Callable[[argparse.Namespace], int]:
             out.error(problem_text(error))
             return EXIT_ERROR
         except TransportError as error:
-            out.error(f"cannot reach {args.url or 'the service'}: {error}")
+            out.error(f"cannot reach {client.base_url}: {error}")
             return EXIT_ERROR
         except MinerunError as error:
             out.error(str(error))
+            return EXIT_ERROR
+        except OSError as error:  # a local file: the log to upload, a download's directory
+            out.error(f"{error.filename or ''}: {error.strerror or error}".lstrip(": "))
             return EXIT_ERROR
         except KeyboardInterrupt:
             out.error("interrupted")

@@ -15,7 +15,7 @@ def add_commands(commands: Commands) -> None:
     group = commands.add_parser("webhooks", help="subscribe URLs to events, see deliveries")
     hooks = group.add_subparsers(dest="webhooks_command", required=True, metavar="COMMAND")
     create = add(hooks, "create", _create, "subscribe a URL to events (the secret shows once)")
-    create.add_argument("url")
+    create.add_argument("webhook_url", metavar="URL", help="where deliveries are POSTed")
     create.add_argument(
         "--event",
         action="append",
@@ -46,7 +46,7 @@ def add_commands(commands: Commands) -> None:
 def _create(client: Client, args: argparse.Namespace, out: Output) -> None:
     filters = pairs(args.filter, "--filter") or None
     hook = client.create_webhook(
-        args.url, args.event, name=args.name, filters=filters, secret=args.secret
+        args.webhook_url, args.event, name=args.name, filters=filters, secret=args.secret
     )
     if args.json:
         out.json(hook)
