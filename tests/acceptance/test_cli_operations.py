@@ -198,8 +198,14 @@ def test_follow_ends_non_zero_on_a_cancel_and_a_retry_resumes(cli: Cli) -> None:
 
     retried = cli.run("ops", "retry", operation, "--follow")
     assert retried.returncode == 0, retried.stderr
-    assert re.search(r"phases reused +Load\n", retried.stdout), retried.stdout
-    assert re.search(r"resumes at +Compute\n", retried.stdout), retried.stdout
+    # The cancel lands in Compute or, on a slow machine, just after it: either way the new
+    # operation reuses what the cancelled one completed and resumes at the next phase.
+    phases = cli.json("ops", "show", operation)["phases"]
+    done = [p["phaseName"] for p in phases if p["status"] == "Completed"]
+    assert done in (["Load"], ["Load", "Compute"]), phases
+    assert re.search(rf"phases reused +{', '.join(done)}\n", retried.stdout), retried.stdout
+    resumed = ("Load", "Compute", "Write")[len(done)]
+    assert re.search(rf"resumes at +{resumed}\n", retried.stdout), retried.stdout
     new = retried.stdout.split()[2]  # "new operation  op-…"
     assert cli.json("ops", "show", new)["retryOf"] == operation
 
