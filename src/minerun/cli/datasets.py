@@ -6,6 +6,7 @@ import argparse
 from itertools import islice
 from typing import Any
 
+from rich.console import Console
 from rich.progress import (
     BarColumn,
     DownloadColumn,
@@ -53,10 +54,12 @@ def add_commands(commands: Commands) -> None:
 
 def _upload(client: Client, args: argparse.Namespace, out: Output) -> None:
     mapping = {key: getattr(args, key) for key in CSV_OPTIONS if getattr(args, key)}
-    if args.quiet or args.json:
+    if args.json:
         dataset = client.upload_dataset(args.file, name=args.name, **mapping)
     else:
-        dataset = _upload_with_bar(client, args, mapping, out)
+        # With -q the id alone goes to stdout (for DATASET=$(…)); the bar goes to stderr.
+        console = Console(stderr=True) if args.quiet else out.console
+        dataset = _upload_with_bar(client, args, mapping, console)
     if args.quiet:
         print(dataset.dataset_id)
     elif args.json:
@@ -66,7 +69,7 @@ def _upload(client: Client, args: argparse.Namespace, out: Output) -> None:
 
 
 def _upload_with_bar(
-    client: Client, args: argparse.Namespace, mapping: dict[str, Any], out: Output
+    client: Client, args: argparse.Namespace, mapping: dict[str, Any], console: Console
 ) -> Dataset:
     """The upload with a bar of bytes sent; once all are sent, the server reads and validates
     every row before it answers, which a spinner shows (it reports no progress of its own)."""
@@ -77,7 +80,7 @@ def _upload_with_bar(
         DownloadColumn(),
         TransferSpeedColumn(),
     )
-    with Progress(*columns, console=out.console, transient=True) as bar:
+    with Progress(*columns, console=console, transient=True) as bar:
         task: TaskID = bar.add_task("uploading", total=None)
 
         def sent(done: int, total: int) -> None:
