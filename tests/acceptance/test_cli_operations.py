@@ -35,8 +35,10 @@ from tests.conftest import BACKENDS, fresh_database
 
 pytestmark = pytest.mark.slow
 
-# A Steps operation slow enough to be cancelled in its second phase: 3 phases of 2 s.
-SLOW = ["--param", "records=20", "--param", "sleep=0.1"]
+# Steps operations: three phases of 3 s, to watch; of 10 s, slow enough to be cancelled in
+# its second phase however long a command takes to start on a busy machine.
+SLOW = ["--param", "records=10", "--param", "sleep=0.3"]
+CANCELLABLE = ["--param", "records=20", "--param", "sleep=0.5"]
 COMMAND_TIMEOUT = 180.0
 
 
@@ -179,17 +181,22 @@ def test_upload_analyse_follow_and_fetch_the_results(
 
 
 def test_follow_ends_non_zero_on_a_cancel_and_a_retry_resumes(cli: Cli) -> None:
-    operation = cli.ok("ops", "start", "Steps", *SLOW, "-q").strip()
+    operation = cli.ok("ops", "start", "Steps", *CANCELLABLE, "-q").strip()
     follower = cli.start("ops", "follow", operation)
-    with cli.client() as client:
-        wait_for(
-            lambda: client.operation(operation).progress.current_phase == "Compute",
-            OPERATION_TIMEOUT,
-            "the second phase to run",
-        )
-    cancelled = cli.json("ops", "cancel", operation, "--reason", "from the cli")
-    assert (cancelled["status"], cancelled["reason"]) == ("Cancelled", "from the cli")
-    output, errors = follower.communicate(timeout=COMMAND_TIMEOUT)
+    try:
+        with cli.client() as client:
+            wait_for(
+                lambda: client.operation(operation).progress.current_phase == "Compute",
+                OPERATION_TIMEOUT,
+                "the second phase to run",
+            )
+        cancelled = cli.json("ops", "cancel", operation, "--reason", "from the cli")
+        assert (cancelled["status"], cancelled["reason"]) == ("Cancelled", "from the cli")
+        output, errors = follower.communicate(timeout=COMMAND_TIMEOUT)
+    finally:
+        if follower.poll() is None:
+            follower.kill()
+            follower.communicate()
     assert follower.returncode == 4, (output, errors)
     lines = [line for line in output.splitlines() if line.startswith(operation)]
     assert any(" | Compute " in line for line in lines), output
@@ -222,8 +229,8 @@ def test_follow_lines_carry_the_running_phase_figures(cli: Cli) -> None:
     assert done.returncode == 0, done.stderr
     running = [line for line in done.stdout.splitlines() if " | " in line]
     assert running, done.stdout
-    # "… | Compute 45% 9/20 4 rec/s ETA 1.2s computeing"
-    assert any("/20" in line and "rec/s" in line and "ETA" in line for line in running)
+    # "… | Compute 40% 4/10 3 rec/s ETA 1.8s computeing"
+    assert any("/10" in line and "rec/s" in line and "ETA" in line for line in running)
     phases = [line.split(" | ")[1].split()[0] for line in running]
     assert phases == sorted(phases, key=("Load", "Compute", "Write").index)
     as_json = cli.run("ops", "follow", operation, "--json")

@@ -24,7 +24,7 @@ def add_commands(ops: Commands) -> None:
         "--artifact",
         action="append",
         metavar="NAME",
-        help="an artifact's name, file name or id (repeatable); 'all' for every artifact; "
+        help="an artifact's name, id or format, e.g. PDF (repeatable); 'all' for every one; "
         "default: the zip of the results and every artifact",
     )
     fetched.add_argument("-o", "--output", default=".", help="directory (default: here)")
@@ -72,22 +72,23 @@ def _artifacts(answer: Results, out: Output) -> None:
 
 
 def chosen(artifacts: list[Artifact], wanted: list[str]) -> list[Artifact]:
-    """The artifacts named by name, file name (the end of the link) or id; all for ``all``."""
+    """The artifacts named by name, id or format (``PDF``: every PDF), in any case; all of
+    them for ``all``."""
     if "all" in wanted:
         return artifacts
     picked = []
     for name in wanted:
-        found = [a for a in artifacts if name in (a.name, a.artifact_id, _file_name(a))]
+        key = name.casefold()
+        found = [
+            a
+            for a in artifacts
+            if key in {(v or "").casefold() for v in (a.name, a.artifact_id, a.format)}
+        ]
         if not found:
             names = ", ".join(sorted({a.name for a in artifacts})) or "none"
             raise UsageError(f"no artifact {name!r}; this operation has: {names}")
         picked += [a for a in found if a not in picked]
     return picked
-
-
-def _file_name(artifact: Artifact) -> str | None:
-    link = artifact.download_url
-    return link.split("?")[0].rsplit("/", 1)[-1] if link else None
 
 
 def _download(client: Client, args: argparse.Namespace, out: Output) -> None:
