@@ -54,11 +54,12 @@ def add_commands(commands: Commands) -> None:
 
 def _upload(client: Client, args: argparse.Namespace, out: Output) -> None:
     mapping = {key: getattr(args, key) for key in CSV_OPTIONS if getattr(args, key)}
-    if args.json:
+    # With -q the id alone goes to stdout (for DATASET=$(…)); the bar goes to stderr. A bar
+    # is drawn on a terminal only: a log or a pipe gets the answer alone.
+    console = Console(stderr=True) if args.quiet else out.console
+    if args.json or not console.is_terminal:
         dataset = client.upload_dataset(args.file, name=args.name, **mapping)
     else:
-        # With -q the id alone goes to stdout (for DATASET=$(…)); the bar goes to stderr.
-        console = Console(stderr=True) if args.quiet else out.console
         dataset = _upload_with_bar(client, args, mapping, console)
     if args.quiet:
         print(dataset.dataset_id)
