@@ -165,6 +165,9 @@ def test_upload_analyse_follow_and_fetch_the_results(
     archive = Path(cli.ok("ops", "download", operation, "-o", str(tmp_path)).strip())
     with zipfile.ZipFile(archive) as opened:
         assert len(opened.namelist()) > 1
+    again = cli.ok("ops", "results", operation, "--format", "download", "-o", str(tmp_path / "z"))
+    with zipfile.ZipFile(archive) as first, zipfile.ZipFile(again.strip()) as second:
+        assert first.namelist() == second.namelist()
     pdf = cli.ok(
         "ops",
         "download",

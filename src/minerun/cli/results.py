@@ -14,8 +14,14 @@ from minerun.client.models import Artifact, Results
 def add_commands(ops: Commands) -> None:
     shown = add(ops, "results", _results, "an operation's results (summary by default)")
     shown.add_argument("operation_id")
-    shown.add_argument("--format", choices=("summary", "detailed"), default="summary")
+    shown.add_argument(
+        "--format",
+        choices=("summary", "detailed", "download"),
+        default="summary",
+        help="download saves the zip of everything, as ops download does",
+    )
     shown.add_argument("--phase", help="one phase's results only")
+    shown.add_argument("-o", "--output", default=".", help="directory of --format download")
     fetched = add(
         ops, "download", _download, "download the results zip, or chosen artifacts", reads=False
     )
@@ -31,6 +37,9 @@ def add_commands(ops: Commands) -> None:
 
 
 def _results(client: Client, args: argparse.Namespace, out: Output) -> None:
+    if args.format == "download":
+        out.line(str(client.download_results(args.operation_id, args.output)))
+        return
     answer = client.results(args.operation_id, format=args.format, phase=args.phase)
     if args.json:
         out.json(answer)
