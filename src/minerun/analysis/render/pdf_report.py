@@ -156,7 +156,7 @@ def _figure_table(pdf: _Report, heading: str, figures: Sequence[Figure]) -> None
 
 
 def _map_page(pdf: _Report, content: ReportContent, activities: int, edges: int) -> None:
-    # Landscape, whatever the map's shape: a left-to-right map reads best on paper.
+    # Landscape, in whichever direction draws the map larger on it.
     assert content.process_map is not None
     pdf.add_page(orientation="L")
     _heading(pdf, "Process map", top=False)
@@ -165,7 +165,7 @@ def _map_page(pdf: _Report, content: ReportContent, activities: int, edges: int)
         content.process_map,
         activities,
         edges,
-        direction="LR",
+        direction=None,
         shares=(content.activities_share, content.paths_share),
     )
 
@@ -175,20 +175,31 @@ def _place_map(
     process_map: ProcessMap,
     activities: int,
     edges: int,
-    direction: Direction = "TB",
+    direction: Direction | None = "TB",
     shares: tuple[float | None, float | None] = (None, None),
 ) -> None:
-    """The map as vector graphics, scaled into the rest of the page, in the report's font."""
-    svg = render_process_map_svg(
-        process_map,
-        activities,
-        edges,
-        tooltips=False,
-        direction=direction,
-        activities_share=shares[0],
-        paths_share=shares[1],
-    )
-    root = etree.fromstring(svg.encode())
+    """The map as vector graphics, scaled into the rest of the page, in the report's font.
+
+    With ``direction=None`` the map is laid out both ways and the one drawn larger on the
+    space left is kept: a long chain reads best left to right, a wide fan top to bottom.
+    """
+    box_w = pdf.w - 2 * _MARGIN
+    box_h = pdf.h - pdf.get_y() - _MARGIN - 4
+    drawn = []
+    for way in ("LR", "TB") if direction is None else (direction,):
+        svg = render_process_map_svg(
+            process_map,
+            activities,
+            edges,
+            tooltips=False,
+            direction=way,
+            activities_share=shares[0],
+            paths_share=shares[1],
+        )
+        root = etree.fromstring(svg.encode())
+        width, height = float(root.get("width")), float(root.get("height"))
+        drawn.append((min(box_w / width, box_h / height), width, height, root))
+    scale, width, height, root = max(drawn, key=lambda d: d[0])
     for element in root.iter():
         if element.get("font-family") is not None:
             element.set("font-family", FAMILY)
@@ -197,10 +208,6 @@ def _place_map(
             # The map sizes its boxes by Helvetica's widths; DejaVu Sans is wider.
             bold = element.get("font-weight") == "bold"
             element.set("font-size", f"{float(size) * (_BOLD_FIT if bold else _FIT):.2f}")
-    width, height = float(root.get("width")), float(root.get("height"))
-    box_w = pdf.w - 2 * _MARGIN
-    box_h = pdf.h - pdf.get_y() - _MARGIN - 4
-    scale = min(box_w / width, box_h / height)
     image = io.BytesIO(etree.tostring(root))
     top = pdf.get_y()
     pdf.image(image, x=_MARGIN, y=top, w=width * scale, h=height * scale)
