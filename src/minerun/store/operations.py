@@ -47,6 +47,7 @@ class ListFilters:
     priority: str | None = None
     date_from: datetime | None = None
     date_to: datetime | None = None
+    batch_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,6 +225,8 @@ class OperationStore:
             where.append(o.created_at >= filters.date_from)
         if filters.date_to is not None:
             where.append(o.created_at <= filters.date_to)
+        if filters.batch_id is not None:
+            where.append(o.batch_id == filters.batch_id)
         query = (
             select(t.operations)
             .where(*where)
