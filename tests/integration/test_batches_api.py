@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from minerun.config import Settings
 from minerun.store import tables as t
 from minerun.store import tables_notify as tn
-from tests.support.api import Api, running_api
+from tests.support.api import Api, Service, shared_service
 from tests.support.factory import wait_for
 
 BATCH_TIMEOUT = 180.0
@@ -27,9 +27,15 @@ BATCH_EVENTS = [
 ]
 
 
+@pytest.fixture(scope="module")
+def service(shared_settings: Settings) -> Iterator[Service]:
+    with shared_service(shared_settings) as service:
+        yield service
+
+
 @pytest.fixture
-def api(settings: Settings) -> Iterator[Api]:
-    with running_api(settings) as api:
+def api(service: Service) -> Iterator[Api]:
+    with service.session() as api:
         yield api
 
 
@@ -137,7 +143,7 @@ def _wide(api: Api, policy: dict[str, bool]) -> dict[str, dict[str, Any]]:
         api,
         step("a", records=4, sleep=0.5, failPhase="Compute", failWith="invalid"),
         step("b", "a"),
-        step("c", records=10, sleep=0.3),
+        step("c", records=5, sleep=0.3),
         step("d", "c"),
         step("e", "b", "d"),
         failurePolicy=policy,
@@ -209,7 +215,7 @@ def test_cancelling_a_root_cancels_its_descendants(api: Api) -> None:
 
 
 def test_cancelling_a_middle_node_lets_its_parent_finish(api: Api) -> None:
-    answer = submit(api, step("a", records=10, sleep=0.2), step("b", "a"), step("c", "b"))
+    answer = submit(api, step("a", records=5, sleep=0.2), step("b", "a"), step("c", "b"))
     _cancel_op(api, by_key(answer)["b"]["operationId"])
     done = wait_batch(api, answer["batchId"])
     ops = by_key(done)
