@@ -347,25 +347,26 @@ class Parent:
 
 
 def inherited_parameters(
-    index: int, operation_type: str, parameters: Mapping[str, Any], parents: Sequence[Parent]
+    operation_type: str, parameters: Mapping[str, Any], parents: Sequence[Parent]
 ) -> dict[str, str]:
     """The parameters an operation takes from its parents (docs/batches.md).
 
     An operation that omits ``datasetId`` works on the dataset its parents pass on; a
     ReportGeneration that omits ``sourceOperationId`` reports on the ProcessMiningAnalysis
-    it depends on. When several parents could supply a value, the batch is refused.
+    it depends on. When several parents could supply a value, the batch is refused
+    (:class:`InvalidInput` naming ``parameters.<name>``).
     """
     taken: dict[str, str] = {}
     if "datasetId" not in parameters:
         offered = {p.dataset_id: p.key for p in parents if p.dataset_id is not None}
         if len(offered) > 1:
-            raise _ambiguous(index, "datasetId", sorted(offered.values()))
+            raise _ambiguous("datasetId", sorted(offered.values()))
         if offered:
             taken["datasetId"] = next(iter(offered))
     if operation_type == REPORT_GENERATION and "sourceOperationId" not in parameters:
         analyses = [p for p in parents if p.operation_type == PROCESS_MINING]
         if len(analyses) > 1:
-            raise _ambiguous(index, "sourceOperationId", [p.key for p in analyses])
+            raise _ambiguous("sourceOperationId", [p.key for p in analyses])
         if analyses:
             taken["sourceOperationId"] = analyses[0].operation_id
     return taken
@@ -382,9 +383,9 @@ def passed_on_dataset(
     return str(value) if value is not None else None
 
 
-def _ambiguous(index: int, name: str, keys: list[str]) -> InvalidInput:
+def _ambiguous(name: str, keys: list[str]) -> InvalidInput:
     return _invalid(
-        f"operations[{index}].parameters.{name}",
+        f"parameters.{name}",
         f"several dependencies could supply it ({', '.join(keys)}); set it explicitly",
     )
 

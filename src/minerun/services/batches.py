@@ -143,7 +143,7 @@ class BatchService:
         parents = [_parent(planned.by_key[p]) for p in op.dependencies if p in planned.by_key]
         if len(parents) != len(op.dependencies):
             return  # a parent was invalid: its error is reported already
-        taken = rules.inherited_parameters(i, kind.name, op.start.parameters, parents)
+        taken = rules.inherited_parameters(kind.name, op.start.parameters, parents)
         parameters = {**op.start.parameters, **taken}
         dataset = parameters.get("datasetId")
         source = planned.derived.get(str(dataset)) if dataset is not None else None

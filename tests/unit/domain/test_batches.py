@@ -168,7 +168,7 @@ def test_descendants_reach_every_level() -> None:
 
 def test_dataset_flows_from_an_enrichment_and_through_an_analysis() -> None:
     prep = Parent("prep", "DataEnrichment", "op-1", passed_on_dataset("DataEnrichment", {}, "new"))
-    assert inherited_parameters(1, "ProcessMiningAnalysis", {}, [prep]) == {"datasetId": "new"}
+    assert inherited_parameters("ProcessMiningAnalysis", {}, [prep]) == {"datasetId": "new"}
     analysis_params = {"datasetId": "new"}
     disc = Parent(
         "disc",
@@ -176,14 +176,14 @@ def test_dataset_flows_from_an_enrichment_and_through_an_analysis() -> None:
         "op-2",
         passed_on_dataset("ProcessMiningAnalysis", analysis_params, "unused"),
     )
-    assert inherited_parameters(2, "ProcessMiningAnalysis", {}, [disc]) == {"datasetId": "new"}
+    assert inherited_parameters("ProcessMiningAnalysis", {}, [disc]) == {"datasetId": "new"}
     # A value given explicitly is kept.
-    assert inherited_parameters(2, "ProcessMiningAnalysis", {"datasetId": "x"}, [disc]) == {}
+    assert inherited_parameters("ProcessMiningAnalysis", {"datasetId": "x"}, [disc]) == {}
 
 
 def test_a_report_takes_the_analysis_it_depends_on() -> None:
     disc = Parent("disc", "ProcessMiningAnalysis", "op-2", "ds")
-    taken = inherited_parameters(3, "ReportGeneration", {}, [disc])
+    taken = inherited_parameters("ReportGeneration", {}, [disc])
     assert taken == {"datasetId": "ds", "sourceOperationId": "op-2"}
 
 
@@ -191,12 +191,12 @@ def test_ambiguity_is_refused_naming_the_field() -> None:
     one = Parent("one", "DataEnrichment", "op-1", "ds-1")
     two = Parent("two", "DataEnrichment", "op-2", "ds-2")
     with pytest.raises(InvalidInput) as caught:
-        inherited_parameters(4, "ProcessMiningAnalysis", {}, [one, two])
-    assert fields(caught.value) == ["operations[4].parameters.datasetId"]
+        inherited_parameters("ProcessMiningAnalysis", {}, [one, two])
+    assert fields(caught.value) == ["parameters.datasetId"]
     a = Parent("a", "ProcessMiningAnalysis", "op-a", "ds")
     b = Parent("b", "ProcessMiningAnalysis", "op-b", "ds")
     with pytest.raises(InvalidInput) as caught:
-        inherited_parameters(2, "ReportGeneration", {}, [a, b])
-    assert fields(caught.value) == ["operations[2].parameters.sourceOperationId"]
+        inherited_parameters("ReportGeneration", {}, [a, b])
+    assert fields(caught.value) == ["parameters.sourceOperationId"]
     # Two parents passing on the same dataset are not ambiguous.
-    assert inherited_parameters(5, "ProcessMiningAnalysis", {}, [a, b]) == {"datasetId": "ds"}
+    assert inherited_parameters("ProcessMiningAnalysis", {}, [a, b]) == {"datasetId": "ds"}
