@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import Connection, select, update
 
 from minerun.domain import batches as rules
-from minerun.domain.statuses import OperationStatus, PhaseStatus, sources_of
+from minerun.domain.statuses import TERMINAL, OperationStatus, PhaseStatus, sources_of
 from minerun.notify import events as ev
 from minerun.store import tables as t
 from minerun.store.attempts import close_attempt, finish_phases, total_run_seconds
@@ -95,7 +95,8 @@ def after_end(conn: Connection, operation_id: str, now: datetime, waker: Waker) 
         select(o.batch_id, o.operation_key, o.status).where(o.id == operation_id)
     ).one()
     batch_id, key, status = row
-    if batch_id is None:
+    # A rescue may have queued it again rather than ended it: nothing follows yet.
+    if batch_id is None or OperationStatus(status) not in TERMINAL:
         return
     graph = load_graph(conn, batch_id)
     if graph.operation_ids.get(key) != operation_id:
