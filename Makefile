@@ -32,6 +32,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/webhooks.py
 	$(BIN)/python benchmarks/listing.py
 	$(BIN)/python benchmarks/cold_start.py
+	$(BIN)/python benchmarks/batches.py
 
 bench-analysis: $(STAMP)
 	$(BIN)/python benchmarks/analysis.py
