@@ -169,11 +169,12 @@ class QueueStore:
         Returns the ids taken back.
         """
         pick = select(o.id).where(o.status == OperationStatus.RUNNING, o.lease_expires_at < now)
-        if not self._sqlite:
-            pick = pick.with_for_update(skip_locked=True)
         with self.engine.begin() as conn:
+            # Batches first, then operations: the lock order of every write that ends one.
+            lock_batches(conn, conn.execute(pick).scalars().all())
+            if not self._sqlite:
+                pick = pick.with_for_update(skip_locked=True)
             expired = [r[0] for r in conn.execute(pick).all()]
-            lock_batches(conn, expired)
             ids = [i for i in expired if rescue(conn, i, now, max_crashes)]
             for operation_id in ids:
                 after_end(conn, operation_id, now, self.waker)
