@@ -328,3 +328,39 @@ def test_batches_are_listed_with_filters_and_paging(api: Api) -> None:
     assert [b["batchId"] for b in completed["batches"]] == [first["batchId"]]
     bad = api.client.get(url, params={"status": "Sleeping"}, headers=api.headers)
     assert bad.status_code == 400
+
+
+def test_batch_callbacks_hear_their_events(api: Api) -> None:
+    hooks = "https://hooks.example.com"
+    callbacks = {
+        "onBatchStart": f"{hooks}/start",
+        "onOperationComplete": f"{hooks}/operation",
+        "onBatchComplete": f"{hooks}/end",
+    }
+    answer = submit(api, step("a"), step("b", "a"), batchCallbacks=callbacks)
+    wait_batch(api, answer["batchId"])
+    e = tn.outbox_events.c
+    with api.client.app.state.database.engine.connect() as conn:  # type: ignore[attr-defined]
+        rows = conn.execute(
+            select(e.target, e.event_type)
+            .where(e.tenant_id == api.scope.tenant_id, e.target_kind == "callback")
+            .order_by(e.seq)
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        (f"{hooks}/start", "batch.started"),
+        (f"{hooks}/operation", "batch.operation.completed"),
+        (f"{hooks}/operation", "batch.operation.completed"),
+        (f"{hooks}/end", "batch.completed"),
+    ]
+
+
+def test_a_refused_batch_callback_is_named(api: Api) -> None:
+    payload = {
+        "batchName": "bad hook",
+        "operations": [step("a")],
+        "batchCallbacks": {"onBatchStart": "http://169.254.169.254/latest"},
+    }
+    response = api.client.post(f"{api.base}/batch", json=payload, headers=api.headers)
+    assert response.status_code == 400, response.text
+    assert response.json()["errors"][0]["field"] == "batchCallbacks.onBatchStart"
+    assert _counts(api) == (0, 0)
