@@ -33,7 +33,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import itertools
 
 from benchmarks.lifecycle import database, percentile, server
-from tests.acceptance.processes import wait_for
 
 from minerun.store import tables as t
 from minerun.store.engine import make_engine
@@ -73,6 +72,16 @@ def submit_latencies(client: httpx.Client, count: int) -> list[float]:
     return timings
 
 
+def wait_completed(client: httpx.Client, batch_id: str, timeout: float = 600.0) -> None:
+    """Poll the batch twice a second: a tighter poll would load the server being measured
+    (the API and the worker share its process)."""
+    deadline = time.monotonic() + timeout
+    while client.get(f"/batch/{batch_id}").json()["status"] != "Completed":
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"batch {batch_id} did not complete in {timeout:.0f} s")
+        time.sleep(0.5)
+
+
 def release_latencies(client: httpx.Client, url: str, length: int, chains: int) -> list[float]:
     engine = make_engine(url, pool_size=1)
     o = t.operations.c
@@ -82,13 +91,7 @@ def release_latencies(client: httpx.Client, url: str, length: int, chains: int) 
             answer = client.post("/batch", json=chain_batch(length))
             assert answer.status_code == 202, answer.text
             batch_id = answer.json()["batchId"]
-            wait_for(
-                lambda batch_id=batch_id: (
-                    client.get(f"/batch/{batch_id}").json()["status"] == "Completed"
-                ),
-                600,
-                "a chain to complete",
-            )
+            wait_completed(client, batch_id)
             with engine.connect() as conn:
                 rows = conn.execute(
                     select(o.operation_key, o.started_at, o.finished_at).where(
