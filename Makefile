@@ -33,6 +33,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/listing.py
 	$(BIN)/python benchmarks/cold_start.py
 	$(BIN)/python benchmarks/report_generation.py
+	$(BIN)/python benchmarks/batches.py
 
 bench-analysis: $(STAMP)
 	$(BIN)/python benchmarks/analysis.py

@@ -12,10 +12,11 @@ from fastapi import FastAPI
 from minerun.api import errors, openapi
 from minerun.api.guard import RequestGuard
 from minerun.api.observe import RequestObserver
-from minerun.api.routes import datasets, health, operations, webhooks
+from minerun.api.routes import batches, datasets, health, operations, webhooks
 from minerun.config import Settings, load_settings
 from minerun.kinds.registry import load_registry
 from minerun.notify.deliverer import start_deliverer
+from minerun.services.batches import BatchService
 from minerun.services.datasets import DatasetService
 from minerun.services.operations import OperationService
 from minerun.services.webhooks import WebhookService
@@ -38,6 +39,7 @@ def create_app(settings: Settings, embedded_worker: bool = False) -> FastAPI:
         app.state.settings = settings
         app.state.database = database
         app.state.operations = OperationService(settings, database, registry)
+        app.state.batches = BatchService(app.state.operations)
         app.state.datasets = DatasetService(settings, database)
         app.state.link_secret = settings.secret_key or service_secret(database.engine, "links")
         app.state.webhooks = WebhookService(settings, WebhookStore(database.engine))
@@ -73,6 +75,7 @@ def create_app(settings: Settings, embedded_worker: bool = False) -> FastAPI:
     app.include_router(health.router)
     app.include_router(webhooks.router)
     app.include_router(operations.router)
+    app.include_router(batches.router)
     app.include_router(datasets.router)
     generate = app.openapi
     app.openapi = lambda: app.openapi_schema or openapi.document(generate())  # type: ignore[method-assign]

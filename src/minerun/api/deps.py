@@ -13,6 +13,7 @@ from fastapi import Depends, Header, Path, Query, Request
 from minerun.api.auth import Principal, authorize
 from minerun.api.views import Links
 from minerun.config import Settings
+from minerun.services.batches import BatchService
 from minerun.services.datasets import DatasetService
 from minerun.services.operations import OperationService
 from minerun.services.webhooks import WebhookService
@@ -29,6 +30,10 @@ async def _database(request: Request) -> Database:
 
 async def _service(request: Request) -> OperationService:
     return request.app.state.operations  # type: ignore[no-any-return]
+
+
+async def _batches(request: Request) -> BatchService:
+    return request.app.state.batches  # type: ignore[no-any-return]
 
 
 async def _datasets(request: Request) -> DatasetService:
@@ -67,6 +72,7 @@ PageNumber = Annotated[int, Query(ge=1, le=MAX_PAGE)]
 SettingsDep = Annotated[Settings, Depends(_settings)]
 DatabaseDep = Annotated[Database, Depends(_database)]
 DatasetsDep = Annotated[DatasetService, Depends(_datasets)]
+BatchesDep = Annotated[BatchService, Depends(_batches)]
 ServiceDep = Annotated[OperationService, Depends(_service)]
 LinksDep = Annotated[Links, Depends(_links)]
 PrincipalDep = Annotated[Principal, Depends(_principal)]

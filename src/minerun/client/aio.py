@@ -19,13 +19,14 @@ from minerun.client import models
 from minerun.client._base import BaseClient, Call, given
 from minerun.client._polling import changed, poll_interval
 from minerun.client._transfer import Progress, filename
+from minerun.client.batches import AsyncBatches
 from minerun.client.errors import TransportError, WaitTimeout, from_response
 
 T = TypeVar("T")
 P = TypeVar("P", bound=models.Page)
 
 
-class AsyncClient(BaseClient):
+class AsyncClient(AsyncBatches, BaseClient):
     """minerun over HTTP, with asyncio. Arguments default to ``MINERUN_URL``, ``MINERUN_TOKEN``,
     ``MINERUN_TENANT`` and ``MINERUN_PROJECT``; see docs/client.md."""
 

@@ -235,6 +235,8 @@ class OperationService:
             "retry_number": 0,
             "retry_info": None,
             "outcome": None,
+            "batch_id": None,
+            "operation_key": None,
         }
 
     def cost(self, resources: dict[str, Any], seconds: float) -> float:
@@ -292,6 +294,18 @@ class OperationService:
                 f"{operation_id} is {original.status}.",
                 currentStatus=original.status.value,
             )
+        row, phases, artifacts = self.retry_rows(scope, original, request, by)
+        started = self._commit(row, phases, artifacts, None, lambda op: ({}, ""))
+        assert started.operation is not None
+        if not request.preserve_original_results:
+            self.database.operations.drop_artifacts(original.id)
+        return original, started.operation
+
+    def retry_rows(
+        self, scope: Scope, original: Operation, request: RetryRequest, by: str
+    ) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
+        """The rows of a retry of ``original`` (operation, phases, reused artifacts), not
+        committed: a batch retry commits several at once."""
         kind = self.kind(original.operation_type)
         parameters = original.parameters
         if request.modify_parameters and request.updated_parameters:
@@ -336,11 +350,7 @@ class OperationService:
             "progressSaved": round(100.0 * (1.0 - remaining), 1),
             "retryAttemptDate": iso(now),
         }
-        started = self._commit(row, phases, artifacts, None, lambda op: ({}, ""))
-        assert started.operation is not None
-        if not request.preserve_original_results:
-            self.database.operations.drop_artifacts(original.id)
-        return original, started.operation
+        return row, phases, artifacts
 
 
 def _resources(kind: Kind, parameters: dict[str, Any]) -> dict[str, int]:

@@ -169,6 +169,7 @@ def list_operations(
     priority: Priority | None = None,
     date_from: Annotated[UtcMoment | None, Query(alias="dateFrom")] = None,
     date_to: Annotated[UtcMoment | None, Query(alias="dateTo")] = None,
+    batch_id: Annotated[str | None, Query(alias="batchId", max_length=64)] = None,
     include_details: Annotated[bool, Query(alias="includeDetails")] = False,
     page: PageNumber = 1,
     page_size: Annotated[int, Query(alias="pageSize", ge=1, le=100)] = 20,
@@ -180,6 +181,7 @@ def list_operations(
         priority=priority.value if priority else None,
         date_from=_utc(date_from),
         date_to=_utc(date_to),
+        batch_id=batch_id,
     )
     result = service.database.operations.page(
         principal.scope, filters, page, page_size, include_details
