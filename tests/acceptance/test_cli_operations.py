@@ -301,3 +301,36 @@ def test_webhooks_create_list_show_deliveries_delete(cli: Cli) -> None:
     assert isinstance(cli.json("webhooks", "deliveries", hook), list)
     assert "deleted" in cli.ok("webhooks", "delete", hook)
     failed(cli.run("webhooks", "show", hook), 1, "404")
+
+
+def test_a_batch_is_submitted_from_a_file_and_followed_to_its_end(cli: Cli, tmp_path: Path) -> None:
+    step = {"operationType": "Steps", "parameters": {"records": 2}}
+    body = {
+        "batchName": "diamond",
+        "operations": [
+            {**step, "operationKey": "a"},
+            {**step, "operationKey": "b", "dependencies": ["a"]},
+            {**step, "operationKey": "c", "dependencies": ["a"]},
+            {**step, "operationKey": "d", "dependencies": ["b", "c"]},
+        ],
+    }
+    path = tmp_path / "batch.json"
+    path.write_text(json.dumps(body))
+    done = cli.run("batch", "submit", str(path), "--follow")
+    assert done.returncode == 0, (done.stdout, done.stderr)
+    lines = done.stdout.splitlines()
+    assert lines[-1].endswith(": Completed") and lines[-1].startswith("batch batch-")
+    batch_id = lines[-1].split()[1].rstrip(":")
+    # Every operation is seen completing, and d only after both its parents.
+    completed = [line.split(":")[0] for line in lines if line.endswith(": Completed")]
+    assert set(completed) >= {"a", "b", "c", "d"}
+    assert completed.index("d") > max(completed.index("b"), completed.index("c"))
+
+    shown = cli.json("batch", "show", batch_id)
+    assert shown["status"] == "Completed" and shown["totalOperations"] == 4
+    assert batch_id in {b["batchId"] for b in cli.json("batch", "list")["batches"]}
+
+    path.write_text(
+        json.dumps({**body, "operations": [*body["operations"], body["operations"][0]]})
+    )
+    failed(cli.run("batch", "submit", str(path)), 1, "400", "operations")
