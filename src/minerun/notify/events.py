@@ -41,6 +41,9 @@ EVENT_TYPES: tuple[str, ...] = (
 )
 """Every operation event a subscription can ask for."""
 
+TERMINAL_EVENTS = frozenset({COMPLETED, FAILED, CANCELLED, TIMEOUT})
+"""The events that end an operation's stream (when the operation is still terminal)."""
+
 DEFAULT_PROGRESS_INCREMENT = 5.0
 """Percentage points between two progress events when no ``minProgressIncrement`` is set."""
 
@@ -98,6 +101,13 @@ class Target:
     subscription_id: str | None = None
     url: str | None = None
     increment: float = DEFAULT_PROGRESS_INCREMENT
+
+
+STREAM_PROGRESS_INCREMENT = 1.0
+"""Percentage points between two progress events kept for the event stream."""
+
+STREAM_TARGET = Target("stream", "stream", increment=STREAM_PROGRESS_INCREMENT)
+"""The event stream: every event of every operation is kept for it, whoever listens."""
 
 
 def callback_targets(event_type: str, callbacks: Mapping[str, Any] | None) -> list[Target]:

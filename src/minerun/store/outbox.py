@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, func, insert, select, text
 
 from minerun.domain.progress import percentage
 from minerun.domain.records import Operation, Phase, Scope
@@ -28,12 +28,15 @@ from minerun.notify import events as ev
 from minerun.store import tables as t
 from minerun.store import tables_notify as tn
 from minerun.store.phase_figures import phase_figures
+from minerun.store.wakeup import EVENTS_CHANNEL
 
 PENDING = "pending"
 SENDING = "sending"
 DELIVERED = "delivered"
 FAILED = "failed"
 SKIPPED = "skipped"
+STREAM = "stream"
+"""The status of event-stream rows: read by streams, never claimed by a delivery worker."""
 OPEN = (PENDING, SENDING)
 ACTIVE = "Active"
 _PLAN_CACHE_LIMIT = 1000
@@ -57,7 +60,7 @@ def emit(
     the snapshot in the payload shows the new state.
     """
     operation = load_operation(conn, operation_id)
-    targets = subscription_targets(conn, operation, event_type)
+    targets = [ev.STREAM_TARGET, *subscription_targets(conn, operation, event_type)]
     if not _callbacks_muted(operation, event_type):
         targets += ev.callback_targets(event_type, operation.callbacks)
         targets += ev.channel_targets(event_type, operation.notifications)
@@ -128,7 +131,7 @@ def write_events(
                 "order_key": f"{operation.id}|{target.key}",
                 "body": json.dumps(body, separators=(",", ":")),
                 "progress": progress,
-                "status": PENDING,
+                "status": STREAM if target.kind == ev.STREAM_TARGET.kind else PENDING,
                 "attempts": 0,
                 "round_attempts": 0,
                 "next_attempt_at": moment,
@@ -136,6 +139,9 @@ def write_events(
             }
         )
     conn.execute(insert(tn.outbox_events), rows)
+    if conn.dialect.name == "postgresql" and ev.STREAM_TARGET in targets:
+        # Delivered at commit: stream readers in every API process look at once.
+        conn.execute(text(f"SELECT pg_notify('{EVENTS_CHANNEL}', '')"))
     return len(rows)
 
 
@@ -196,7 +202,7 @@ class ProgressEvents:
         return written
 
     def _targets(self, conn: Connection, plan: _Plan) -> list[ev.Target]:
-        targets = [
+        targets = [ev.STREAM_TARGET] + [
             ev.Target("webhook", sub.id, sub.id, increment=sub.min_progress_increment)
             for sub in active_subscriptions(conn, plan.scope)
             if sub.wants(ev.PROGRESS, plan.operation_type, plan.priority)
@@ -247,5 +253,5 @@ def emit_phase_completed(conn: Connection, operation_id: str, position: int) -> 
             "endTime": ev.iso(phase.finished_at),
         }
     }
-    targets = subscription_targets(conn, operation, ev.PHASE_COMPLETED)
+    targets = [ev.STREAM_TARGET, *subscription_targets(conn, operation, ev.PHASE_COMPLETED)]
     return write_events(conn, operation, ev.PHASE_COMPLETED, targets, data)

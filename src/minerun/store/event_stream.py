@@ -1,0 +1,167 @@
+"""The event stream's store: the order in which readers see events, the reads, the retention.
+
+Every event is written into the outbox with the state change it reports, as one row whose
+target kind is ``stream`` (whoever listens; see store/outbox.py). Its ``seq`` is taken at
+insert, and on PostgreSQL two transactions can commit in the other order than their seqs: a
+reader that had passed seq 12 would never see a seq 11 committed after it. So a committed row
+gets its ``stream_seq`` afterwards, from :func:`sequence`, one sequencer at a time (a
+transaction lock on PostgreSQL, the write lock on SQLite), in the order found. A row
+committed later always gets a larger number, so a reader that resumes after ``stream_seq`` N
+misses nothing and sees nothing twice. ``stream_seq`` is the SSE event ``id``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Engine, bindparam, delete, func, or_, select, text, update
+
+from minerun.domain.records import Scope
+from minerun.notify import events as ev
+from minerun.store import tables_notify as tn
+from minerun.store.engine import is_sqlite, reader
+from minerun.store.wakeup import EVENTS_CHANNEL
+
+e = tn.outbox_events.c
+STREAM_KIND = ev.STREAM_TARGET.kind
+_SEQUENCER_LOCK = 0x6D696E6572756E  # any constant: the advisory lock only sequencers take
+SEQUENCE_BATCH = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class StreamEvent:
+    """One event as a stream shows it: its ``id``, its type and its JSON document."""
+
+    stream_seq: int
+    operation_id: str | None
+    event_type: str
+    body: str
+
+
+@dataclass(frozen=True, slots=True)
+class Sequenced:
+    """What a newly numbered event tells the readers waiting in a process: whom it is about."""
+
+    stream_seq: int
+    scope: Scope
+    operation_id: str | None
+
+
+def sequence(engine: Engine, limit: int = SEQUENCE_BATCH) -> int:
+    """Number the committed stream rows that have no ``stream_seq`` yet; returns how many."""
+    postgres = not is_sqlite(engine)
+    with engine.begin() as conn:
+        if postgres:
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SEQUENCER_LOCK})
+        pending = (
+            conn.execute(
+                select(e.seq)
+                .where(e.target_kind == STREAM_KIND, e.stream_seq.is_(None))
+                .order_by(e.seq)
+                .limit(limit)
+            )
+            .scalars()
+            .all()
+        )
+        if not pending:
+            return 0
+        top = conn.execute(
+            select(func.max(e.stream_seq)).where(e.target_kind == STREAM_KIND)
+        ).scalar()
+        start = int(top or 0)
+        conn.execute(
+            update(tn.outbox_events)
+            .where(e.seq == bindparam("row_seq"))
+            .values(stream_seq=bindparam("new_seq")),
+            [{"row_seq": seq, "new_seq": start + i} for i, seq in enumerate(pending, 1)],
+        )
+        if postgres:
+            # Readers in the other API processes read the numbered rows at once.
+            conn.execute(text(f"SELECT pg_notify('{EVENTS_CHANNEL}', 'sequenced')"))
+    return len(pending)
+
+
+def unnumbered(engine: Engine) -> bool:
+    """Whether committed stream rows wait for their ``stream_seq``."""
+    with reader(engine).connect() as conn:
+        found = conn.execute(
+            select(e.seq).where(e.target_kind == STREAM_KIND, e.stream_seq.is_(None)).limit(1)
+        ).first()
+    return found is not None
+
+
+def numbered_since(engine: Engine, after: int, limit: int = SEQUENCE_BATCH) -> list[Sequenced]:
+    """The events numbered after ``after``, without their bodies (who is to be woken)."""
+    with reader(engine).connect() as conn:
+        rows = conn.execute(
+            select(e.stream_seq, e.tenant_id, e.project_id, e.operation_id)
+            .where(e.target_kind == STREAM_KIND, e.stream_seq > after)
+            .order_by(e.stream_seq)
+            .limit(limit)
+        ).all()
+    return [Sequenced(int(r[0]), Scope(r[1], r[2]), r[3]) for r in rows]
+
+
+def latest(engine: Engine) -> int:
+    """The highest ``stream_seq`` given so far (0 when none): where a new project stream starts."""
+    with reader(engine).connect() as conn:
+        top = conn.execute(
+            select(func.max(e.stream_seq)).where(e.target_kind == STREAM_KIND)
+        ).scalar()
+    return int(top or 0)
+
+
+def read(
+    engine: Engine,
+    scope: Scope,
+    after: int,
+    operation_id: str | None = None,
+    limit: int = 200,
+) -> list[StreamEvent]:
+    """The numbered events of a project (or of one of its operations) after ``after``."""
+    query = select(e.stream_seq, e.operation_id, e.event_type, e.body).where(
+        e.target_kind == STREAM_KIND,
+        e.stream_seq > after,
+        e.tenant_id == scope.tenant_id,
+        e.project_id == scope.project_id,
+    )
+    if operation_id is not None:
+        query = query.where(e.operation_id == operation_id)
+    with reader(engine).connect() as conn:
+        rows = conn.execute(query.order_by(e.stream_seq).limit(limit)).all()
+    return [StreamEvent(int(r[0]), r[1], r[2], r[3]) for r in rows]
+
+
+def unread(engine: Engine, operation_id: str, after: int) -> bool:
+    """Whether the operation has events a reader at ``after`` has not seen (numbered or not)."""
+    with reader(engine).connect() as conn:
+        found = conn.execute(
+            select(e.seq)
+            .where(
+                e.operation_id == operation_id,
+                e.target_kind == STREAM_KIND,
+                or_(e.stream_seq.is_(None), e.stream_seq > after),
+            )
+            .limit(1)
+        ).first()
+    return found is not None
+
+
+def prune(engine: Engine, before: datetime) -> int:
+    """Delete the stream events created before ``before``; returns how many.
+
+    The newest numbered event is always kept: numbering goes on from it, so an ``id`` is
+    never given twice.
+    """
+    with engine.begin() as conn:
+        top = conn.execute(
+            select(func.max(e.stream_seq)).where(e.target_kind == STREAM_KIND)
+        ).scalar()
+        if top is None:
+            return 0
+        return conn.execute(
+            delete(tn.outbox_events).where(
+                e.target_kind == STREAM_KIND, e.created_at < before, e.stream_seq < top
+            )
+        ).rowcount
