@@ -8,12 +8,13 @@ from datetime import UTC, datetime
 from pathlib import Path as FilePath
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Header, Path, Query, Request
+from fastapi import APIRouter, Body, Header, Path, Query, Request, Response
 from fastapi.responses import FileResponse, JSONResponse
 from starlette.background import BackgroundTask
 
 from minerun.api import links
 from minerun.api.auth import authorize
+from minerun.api.conditional import cacheable_json
 from minerun.api.deps import (
     LinksDep,
     PageNumber,
@@ -27,7 +28,8 @@ from minerun.api.schemas import CancelBody, RetryBody, StartOperationBody, UtcMo
 from minerun.api.views import cancel_view, list_item, retry_view, start_view, status_view
 from minerun.domain.estimates import Queue
 from minerun.domain.priority import Priority
-from minerun.domain.records import Scope
+from minerun.domain.progress import progress_of, timing_of
+from minerun.domain.records import Operation, Scope
 from minerun.domain.statuses import TERMINAL, OperationStatus
 from minerun.exceptions import Conflict, NotFound, Unauthorized
 from minerun.services.operations import OperationService
@@ -90,7 +92,8 @@ def start_operation(
         )
     assert started.operation is not None
     body_out, location = present(started.operation)
-    return JSONResponse(body_out, status_code=202, headers={"Location": location})
+    headers = {"Location": location, "Retry-After": _retry_after(started.operation, queue)}
+    return JSONResponse(body_out, status_code=202, headers=headers)
 
 
 OperationId = Annotated[str, Path(alias="operationId", max_length=64)]
@@ -101,14 +104,30 @@ def _queue(service: OperationService) -> Queue:
     return current_queue(service.database, service.settings.lease_seconds, datetime.now(UTC))
 
 
-@router.get("/operation/{operationId}")
+def _retry_after(op: Operation, queue: Queue | None) -> str:
+    """When to look again at an unfinished operation, from its estimates (see Timing)."""
+    now = datetime.now(UTC)
+    return str(timing_of(op, progress_of(op, now), queue, now).retry_after())
+
+
+@router.get(
+    "/operation/{operationId}",
+    responses={304: {"description": "Not modified: the `ETag` sent in `If-None-Match`."}},
+)
 def get_operation(
-    operation_id: OperationId, principal: PrincipalDep, service: ServiceDep, webhooks: WebhooksDep
-) -> dict[str, Any]:
-    """Status, progress, execution and phases of one operation."""
+    request: Request,
+    operation_id: OperationId,
+    principal: PrincipalDep,
+    service: ServiceDep,
+    webhooks: WebhooksDep,
+) -> Response:
+    """Status, progress, execution and phases of one operation; unfinished ones carry
+    ``Retry-After``, every answer an ``ETag`` (``If-None-Match`` gives 304) and gzip on ask."""
     op = service.database.operations.get(principal.scope, operation_id)
     queue = _queue(service) if op.status is OperationStatus.INITIATED else None
-    return status_view(op, notices=webhooks.store.notices([op.id])[op.id], queue=queue)
+    view = status_view(op, notices=webhooks.store.notices([op.id])[op.id], queue=queue)
+    retry_after = None if op.status in TERMINAL else int(_retry_after(op, queue))
+    return cacheable_json(request, view, retry_after)
 
 
 @router.get("/operations")
@@ -282,8 +301,9 @@ def retry_operation(
         ),
         principal.token_name,
     )
+    queue = _queue(service)
     return JSONResponse(
-        retry_view(original, new, _queue(service)),
+        retry_view(original, new, queue),
         status_code=202,
-        headers={"Location": links_.operation_path(new)},
+        headers={"Location": links_.operation_path(new), "Retry-After": _retry_after(new, queue)},
     )
