@@ -4,6 +4,7 @@ heartbeat, a client that stops reading, and two API processes on one PostgreSQL.
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
+from minerun.client import AsyncClient, Client
 from tests.acceptance.processes import OPERATION_TIMEOUT, PROJECT, TENANT, Cluster, Node
 from tests.support.sse import Event, events
 
@@ -212,3 +214,26 @@ def test_two_api_processes_on_postgresql_serve_one_stream_from_the_database(
     replay = read(f"{base(two)}{path}", token)
     assert [e.id for e in first + rest] == [e.id for e in replay]
     assert_whole_run(replay)
+
+
+def test_client_follow_and_wait_ride_the_stream_sync_and_async(served: tuple[Node, str]) -> None:
+    node, token = served
+    # Polling this slowly would see the start and the end only: every state in between came
+    # from the stream.
+    slow_polls = {"poll_min": 60.0, "poll_max": 60.0, "timeout": OPERATION_TIMEOUT}
+    with Client(node.base_url, token, TENANT, PROJECT) as client:
+        started = client.start("Steps", parameters=SLOW)
+        states = list(client.follow(started.operation_id, **slow_polls))
+        assert states[-1].status == "Completed"
+        percentages = [s.progress.percentage for s in states]
+        assert len([p for p in percentages if 0 < p < 100]) >= 3
+        assert percentages == sorted(percentages)
+
+    async def run() -> tuple[str, str]:
+        async with AsyncClient(node.base_url, token, TENANT, PROJECT) as client:
+            started = await client.start("Steps", parameters={"records": 5, "sleep": 0.05})
+            final = await client.wait(started.operation_id, **slow_polls)
+            seen = [s async for s in client.follow(started.operation_id, **slow_polls)]
+            return final.status, seen[-1].status
+
+    assert asyncio.run(run()) == ("Completed", "Completed")
