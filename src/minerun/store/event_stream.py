@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Engine, bindparam, delete, func, or_, select, text, update
 
@@ -31,21 +32,20 @@ SEQUENCE_BATCH = 1000
 
 @dataclass(frozen=True, slots=True)
 class StreamEvent:
-    """One event as a stream shows it: its ``id``, its type and its JSON document."""
-
-    stream_seq: int
-    operation_id: str | None
-    event_type: str
-    body: str
-
-
-@dataclass(frozen=True, slots=True)
-class Sequenced:
-    """What a newly numbered event tells the readers waiting in a process: whom it is about."""
+    """One event as a stream shows it: its ``id``, whom it is about, its type and document."""
 
     stream_seq: int
     scope: Scope
     operation_id: str | None
+    event_type: str
+    body: str
+
+    @classmethod
+    def from_row(cls, row: Any) -> StreamEvent:
+        return cls(int(row[0]), Scope(row[1], row[2]), row[3], row[4], row[5])
+
+
+_COLUMNS = (e.stream_seq, e.tenant_id, e.project_id, e.operation_id, e.event_type, e.body)
 
 
 def sequence(engine: Engine, limit: int = SEQUENCE_BATCH) -> int:
@@ -91,16 +91,16 @@ def unnumbered(engine: Engine) -> bool:
     return found is not None
 
 
-def numbered_since(engine: Engine, after: int, limit: int = SEQUENCE_BATCH) -> list[Sequenced]:
-    """The events numbered after ``after``, without their bodies (who is to be woken)."""
+def numbered_since(engine: Engine, after: int, limit: int = SEQUENCE_BATCH) -> list[StreamEvent]:
+    """Every project's events numbered after ``after``."""
     with reader(engine).connect() as conn:
         rows = conn.execute(
-            select(e.stream_seq, e.tenant_id, e.project_id, e.operation_id)
+            select(*_COLUMNS)
             .where(e.target_kind == STREAM_KIND, e.stream_seq > after)
             .order_by(e.stream_seq)
             .limit(limit)
         ).all()
-    return [Sequenced(int(r[0]), Scope(r[1], r[2]), r[3]) for r in rows]
+    return [StreamEvent.from_row(r) for r in rows]
 
 
 def latest(engine: Engine) -> int:
@@ -120,7 +120,7 @@ def read(
     limit: int = 200,
 ) -> list[StreamEvent]:
     """The numbered events of a project (or of one of its operations) after ``after``."""
-    query = select(e.stream_seq, e.operation_id, e.event_type, e.body).where(
+    query = select(*_COLUMNS).where(
         e.target_kind == STREAM_KIND,
         e.stream_seq > after,
         e.tenant_id == scope.tenant_id,
@@ -130,7 +130,7 @@ def read(
         query = query.where(e.operation_id == operation_id)
     with reader(engine).connect() as conn:
         rows = conn.execute(query.order_by(e.stream_seq).limit(limit)).all()
-    return [StreamEvent(int(r[0]), r[1], r[2], r[3]) for r in rows]
+    return [StreamEvent.from_row(r) for r in rows]
 
 
 def unread(engine: Engine, operation_id: str, after: int) -> bool:

@@ -124,9 +124,11 @@ async def _events(
     try:
         while True:
             waiter.arm()
-            batch = await run_in_threadpool(
-                event_stream.read, engine, scope, cursor, operation_id, READ_BATCH
-            )
+            batch = hub.recent(scope, operation_id, cursor, READ_BATCH)
+            if batch is None:
+                batch = await run_in_threadpool(
+                    event_stream.read, engine, scope, cursor, operation_id, READ_BATCH
+                )
             for item in batch:
                 cursor = item.stream_seq
                 if selection.wants(item):
