@@ -19,7 +19,9 @@ from typing import Any
 from sqlalchemy import Engine, bindparam, delete, func, or_, select, text, update
 
 from minerun.domain.records import Scope
+from minerun.domain.statuses import TERMINAL, OperationStatus
 from minerun.notify import events as ev
+from minerun.store import tables as t
 from minerun.store import tables_notify as tn
 from minerun.store.engine import is_sqlite, reader
 from minerun.store.wakeup import EVENTS_CHANNEL
@@ -146,6 +148,18 @@ def unread(engine: Engine, operation_id: str, after: int) -> bool:
             .limit(1)
         ).first()
     return found is not None
+
+
+def finished(engine: Engine, operation_id: str, after: int) -> bool:
+    """Whether the operation has ended and a reader at ``after`` has seen every event kept
+    about it. The final event commits with the final status, so once the status is final
+    the event is found here, numbered or not."""
+    o = t.operations.c
+    with reader(engine).connect() as conn:
+        status = conn.execute(select(o.status).where(o.id == operation_id)).scalar()
+    if status is None or OperationStatus(status) not in TERMINAL:
+        return False
+    return not unread(engine, operation_id, after)
 
 
 def prune(engine: Engine, before: datetime) -> int:

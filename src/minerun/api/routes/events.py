@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Query, Request
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.concurrency import run_in_threadpool
 
@@ -25,11 +25,9 @@ from minerun.api.schemas_webhooks import EventName
 from minerun.config import Settings
 from minerun.domain.priority import Priority
 from minerun.domain.records import Scope
-from minerun.domain.statuses import TERMINAL, OperationStatus
 from minerun.exceptions import InvalidInput
 from minerun.notify import events as ev
 from minerun.store import event_stream
-from minerun.store import tables as t
 
 router = APIRouter(prefix="/api/{tenantId}/{projectId}/async", tags=["events"])
 
@@ -102,16 +100,6 @@ def _cursor(header: str | None, query: str | None) -> int | None:
     return int(given)
 
 
-def _finished(engine: Engine, operation_id: str, cursor: int) -> bool:
-    """Whether the operation has ended and the reader has seen every event kept about it."""
-    o = t.operations.c
-    with engine.connect() as conn:
-        status = conn.execute(select(o.status).where(o.id == operation_id)).scalar()
-    if status is None or OperationStatus(status) not in TERMINAL:
-        return False
-    return not event_stream.unread(engine, operation_id, cursor)
-
-
 async def _events(
     hub: EventHub,
     engine: Engine,
@@ -138,7 +126,7 @@ async def _events(
             if len(batch) == READ_BATCH:
                 continue
             if operation_id is not None and await run_in_threadpool(
-                _finished, engine, operation_id, cursor
+                event_stream.finished, engine, operation_id, cursor
             ):
                 return
             if not batch:
