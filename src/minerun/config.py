@@ -61,7 +61,7 @@ class Settings(BaseSettings):
     delivery_threads: int = Field(8, ge=1, le=256, description="Deliveries sent at once.")
     delivery_poll_seconds: float = Field(0.05, gt=0, description="Idle wait between claims.")
     stream_poll_seconds: float = Field(
-        0.1, gt=0, le=60, description="Longest wait before an event stream sees a new event."
+        0.05, gt=0, le=60, description="Longest wait before an event stream sees a new event."
     )
     stream_heartbeat_seconds: float = Field(
         15.0, gt=0, le=3600, description="Idle time before an event stream sends a comment."
