@@ -2,7 +2,8 @@
 
 One thread per process numbers new events (:func:`minerun.store.event_stream.sequence`),
 reads whom they are about and wakes the streams waiting for those. It looks when PostgreSQL
-notifies (``LISTEN``) and at least every ``poll_seconds`` (SQLite, or a lost notification).
+notifies (``LISTEN``, and every second in case a notification was lost), and on SQLite
+every ``poll_seconds``.
 Streams read their events from the database, not from any worker: any API process serves
 any client, an event committed while nobody listened is still there, and a client that stops
 reading holds up only its own stream. The events the hub has just read are kept for a while
@@ -31,6 +32,8 @@ from minerun.store.wakeup import EVENTS_CHANNEL
 log = logging.getLogger(__name__)
 
 PRUNE_EVERY_SECONDS = 600.0
+NOTIFIED_POLL_SECONDS = 1.0
+"""On PostgreSQL, notifications wake the hub; it also looks this often in case one was lost."""
 RECENT_EVENTS = 2000
 
 
@@ -136,7 +139,8 @@ class EventHub:
             conn.execute(f"LISTEN {EVENTS_CHANNEL}")
             self._step()  # what was committed before LISTEN took effect
             while not self._closed.is_set():
-                for _ in conn.notifies(timeout=self._poll, stop_after=1):
+                pause = max(self._poll, NOTIFIED_POLL_SECONDS)
+                for _ in conn.notifies(timeout=pause, stop_after=1):
                     pass
                 self._step()
 
