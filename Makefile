@@ -36,6 +36,7 @@ bench: $(STAMP)
 
 bench-analysis: $(STAMP)
 	$(BIN)/python benchmarks/analysis.py
+	$(BIN)/python benchmarks/data_enrichment.py
 
 clean:
 	rm -rf $(VENV) var

@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from minerun.config import Settings, load_settings
+from minerun.logs import configure_logging
 from minerun.store.database import Database
 
 log = logging.getLogger("minerun")
@@ -63,6 +64,7 @@ def _parser() -> argparse.ArgumentParser:
     worker = commands.add_parser("worker", help="a worker only")
     _common(worker)
     _worker(worker)
+    worker.add_argument("--health-port", type=int, help="MINERUN_HEALTH_PORT")
     migrate = commands.add_parser("migrate", help="bring the database schema up to date")
     _common(migrate)
     tokens = commands.add_parser("tokens", help="create, list and revoke API tokens")
@@ -91,6 +93,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         "lease_seconds",
         "heartbeat_seconds",
         "api_processes",
+        "health_port",
     )
     settings = load_settings(**{name: getattr(args, name, None) for name in names})
     return settings.model_copy(update={"data_dir": settings.data_dir.resolve()})
@@ -195,7 +198,13 @@ def _run_worker(settings: Settings) -> None:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     deliverer = start_deliverer(settings, database.engine, stopping)
-    Supervisor(settings, database).run(stopping)
+    supervisor = Supervisor(settings, database)
+    if settings.health_port:
+        from minerun.worker.health import serve_health
+
+        health = serve_health(settings.host, settings.health_port, supervisor, stopping)
+        log.info("worker health on http://%s:%s", settings.host, health.server_port)
+    supervisor.run(stopping)
     deliverer.join()
     database.close()
 
@@ -278,8 +287,8 @@ def _serve_one(settings: Settings, listener: socket.socket, embedded_worker: boo
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = _settings(args)
+    configure_logging(settings.log_format, settings.log_level)
     if args.command == "tokens":
         _tokens(args, settings)
     elif args.command == "migrate":

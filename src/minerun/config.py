@@ -36,6 +36,13 @@ class Settings(BaseSettings):
         5, ge=1, description="Crashed attempts (process died, lease expired) before Failed."
     )
     drain_seconds: float = Field(10.0, ge=0, description="On SIGTERM, time to finish work.")
+    health_port: int = Field(
+        0, ge=0, le=65535, description="`minerun worker`: port of its probes and metrics; 0: none."
+    )
+    log_format: Literal["auto", "json", "text"] = Field(
+        "auto", description="Log lines as JSON objects or text; auto: text on a terminal only."
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     priority_aging_seconds: float = Field(
         300.0, gt=0, description="Waiting this long raises an operation by one priority level."
     )

@@ -10,10 +10,11 @@ from datetime import timedelta
 
 from fastapi import FastAPI
 
-from minerun.api import errors
+from minerun.api import errors, openapi
 from minerun.api.event_hub import EventHub
 from minerun.api.guard import RequestGuard
-from minerun.api.routes import datasets, events, health, operations, webhooks
+from minerun.api.observe import RequestObserver
+from minerun.api.routes import datasets, events, health, operations, status, webhooks
 from minerun.config import Settings, load_settings
 from minerun.kinds.registry import load_registry
 from minerun.notify.deliverer import start_deliverer
@@ -70,17 +71,21 @@ def create_app(settings: Settings, embedded_worker: bool = False) -> FastAPI:
         title="minerun",
         version="0.1.0",
         summary="Long-running process-mining operations, run asynchronously.",
+        description=openapi.DESCRIPTION,
         lifespan=lifespan,
     )
     errors.install(app)
     app.add_middleware(RequestGuard, max_json_bytes=settings.max_json_bytes)
+    # Added last, so it runs first: it times and logs every answer, the guard's too.
+    app.add_middleware(RequestObserver)
     app.include_router(health.router)
     app.include_router(webhooks.router)
     app.include_router(operations.router)
+    app.include_router(status.router)
     app.include_router(datasets.router)
     app.include_router(events.router)
     generate = app.openapi
-    app.openapi = lambda: app.openapi_schema or errors.document(generate())  # type: ignore[method-assign]
+    app.openapi = lambda: app.openapi_schema or openapi.document(generate())  # type: ignore[method-assign]
     return app
 
 

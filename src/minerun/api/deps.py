@@ -45,11 +45,17 @@ async def _webhooks(request: Request) -> WebhookService:
     return request.app.state.webhooks  # type: ignore[no-any-return]
 
 
+TenantId = Annotated[str, Path(alias="tenantId", description="The tenant (a GUID)")]
+ProjectId = Annotated[str, Path(alias="projectId", description="The project (a GUID)")]
+Authorization = Annotated[str | None, Header(include_in_schema=False)]
+"""The bearer token; documented once, as the document's security scheme."""
+
+
 def _principal(
     request: Request,
-    tenant_id: Annotated[str, Path(alias="tenantId")],
-    project_id: Annotated[str, Path(alias="projectId")],
-    authorization: Annotated[str | None, Header()] = None,
+    tenant_id: TenantId,
+    project_id: ProjectId,
+    authorization: Authorization = None,
 ) -> Principal:
     return authorize(request.app.state.database.tokens, authorization, tenant_id, project_id)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Engine, text
 
 from minerun.store import migrate
+from minerun.store.census import CensusStore
 from minerun.store.datasets import DatasetStore
 from minerun.store.engine import make_engine
 from minerun.store.operations import OperationStore
@@ -25,6 +26,7 @@ class Database:
         self.tokens = TokenStore(self.engine)
         self.datasets = DatasetStore(self.engine)
         self.workload = WorkloadStore(self.engine)
+        self.census = CensusStore(self.engine)
 
     def migrate(self) -> None:
         migrate.upgrade(self.engine)

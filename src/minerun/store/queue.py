@@ -45,6 +45,8 @@ class Lease:
     execution_id: str
     attempt: int
     timeout_at: datetime
+    ready_at: datetime | None = None
+    """When the operation became due (created, or its retry's backoff over): pickup latency."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,11 +104,13 @@ class QueueStore:
                     execution_id=execution_id,
                     claims=o.claims + 1,
                 )
-                .returning(o.id, o.operation_type, o.claims, o.timeout_at, o.started_at)
+                .returning(
+                    o.id, o.operation_type, o.claims, o.timeout_at, o.started_at, o.run_after
+                )
             ).first()
             if row is None:
                 return None
-            operation_id, operation_type, attempt, timeout_at, started_at = row
+            operation_id, operation_type, attempt, timeout_at, started_at, ready_at = row
             if started_at is None:
                 conn.execute(
                     update(t.operations).where(o.id == operation_id).values(started_at=now)
@@ -122,7 +126,9 @@ class QueueStore:
             )
             if started_at is None:
                 emit(conn, operation_id, ev.STARTED, now=now)
-        return Lease(operation_id, operation_type, token, execution_id, attempt, timeout_at)
+        return Lease(
+            operation_id, operation_type, token, execution_id, attempt, timeout_at, ready_at
+        )
 
     def load(self, lease: Lease) -> Operation:
         """The leased operation with its phases."""

@@ -21,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 
 from minerun.api.deps import PrincipalDep, ServiceDep, SettingsDep
 from minerun.api.event_hub import EventHub
+from minerun.api.openapi import AUTHENTICATED, problems
 from minerun.api.schemas_webhooks import EventName
 from minerun.config import Settings
 from minerun.domain.priority import Priority
@@ -35,7 +36,8 @@ READ_BATCH = 200
 SAFETY_WAIT_SECONDS = 5.0
 """A stream reads again after this long even when the hub woke it for nothing."""
 
-_STREAM = {
+_STREAM: dict[int | str, dict[str, Any]] = {
+    **problems(*AUTHENTICATED),
     200: {
         "description": (
             "A Server-Sent Events stream: each event has an `id` (resume with `Last-Event-ID`),"
@@ -43,7 +45,7 @@ _STREAM = {
             " Comments (`: ping`) keep an idle connection open."
         ),
         "content": {"text/event-stream": {"schema": {"type": "string"}}},
-    }
+    },
 }
 OperationId = Annotated[str, Path(alias="operationId", max_length=64)]
 LastEventHeader = Annotated[str | None, Header(alias="Last-Event-ID", max_length=20)]
@@ -148,7 +150,7 @@ def _respond(settings: Settings, content: AsyncIterator[ServerSentEvent]) -> Eve
     "/operation/{operationId}/events",
     operation_id="streamOperationEvents",
     response_class=EventSourceResponse,
-    responses=_STREAM,  # type: ignore[arg-type]
+    responses=_STREAM,
 )
 async def stream_operation_events(
     request: Request,
@@ -176,7 +178,7 @@ async def stream_operation_events(
     "/events",
     operation_id="streamProjectEvents",
     response_class=EventSourceResponse,
-    responses=_STREAM,  # type: ignore[arg-type]
+    responses=_STREAM,
 )
 async def stream_project_events(
     request: Request,
