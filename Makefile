@@ -30,6 +30,7 @@ test: lint types
 bench: $(STAMP)
 	$(BIN)/python benchmarks/lifecycle.py
 	$(BIN)/python benchmarks/webhooks.py
+	$(BIN)/python benchmarks/stream.py
 	$(BIN)/python benchmarks/listing.py
 	$(BIN)/python benchmarks/cold_start.py
 	$(BIN)/python benchmarks/report_generation.py

@@ -67,6 +67,18 @@ class Settings(BaseSettings):
     webhook_timeout_seconds: float = Field(15.0, gt=0, description="Timeout of one delivery.")
     delivery_threads: int = Field(8, ge=1, le=256, description="Deliveries sent at once.")
     delivery_poll_seconds: float = Field(0.05, gt=0, description="Idle wait between claims.")
+    stream_poll_seconds: float = Field(
+        0.05, gt=0, le=60, description="Longest wait before an event stream sees a new event."
+    )
+    stream_heartbeat_seconds: float = Field(
+        15.0, gt=0, le=3600, description="Idle time before an event stream sends a comment."
+    )
+    stream_send_timeout_seconds: float = Field(
+        30.0, gt=0, description="An event stream whose client reads nothing that long closes."
+    )
+    event_retention_hours: float = Field(
+        168.0, gt=0, description="How long stream events stay replayable."
+    )
     smtp_host: str = Field("", description="SMTP server for e-mail; empty: e-mail is skipped.")
     smtp_port: int = Field(587, ge=1, le=65535)
     smtp_security: Literal["starttls", "ssl", "none"] = "starttls"

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from minerun.config import Settings
+from minerun.store import event_stream
 from minerun.store import tables as t
 from minerun.store import tables_notify as tn
 from tests.support.api import Api, Service, shared_service
@@ -88,10 +89,22 @@ def events(api: Api) -> list[str]:
     with api.client.app.state.database.engine.connect() as conn:  # type: ignore[attr-defined]
         rows = conn.execute(
             select(e.event_type)
-            .where(e.tenant_id == api.scope.tenant_id, e.event_type.like("batch.%"))
+            .where(
+                e.tenant_id == api.scope.tenant_id,
+                e.event_type.like("batch.%"),
+                e.target_kind == "webhook",
+            )
             .order_by(e.seq)
         )
         return list(rows.scalars())
+
+
+def streamed(api: Api) -> list[str]:
+    """The batch events the project's event stream shows, in its order."""
+    engine = api.client.app.state.database.engine  # type: ignore[attr-defined]
+    event_stream.sequence(engine)
+    shown = event_stream.read(engine, api.scope, 0, limit=1000)
+    return [e.event_type for e in shown if e.event_type.startswith("batch.")]
 
 
 def test_a_diamond_runs_in_dependency_order(api: Api) -> None:
@@ -124,6 +137,7 @@ def test_a_diamond_runs_in_dependency_order(api: Api) -> None:
     ).json()
     assert {op["operationKey"] for op in listed["operations"]} == set("abcd")
     assert events(api) == ["batch.started", *["batch.operation.completed"] * 4, "batch.completed"]
+    assert streamed(api) == events(api)
 
 
 def test_a_wide_fan_out_and_fan_in(api: Api) -> None:

@@ -6,13 +6,15 @@ import logging
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from fastapi import FastAPI
 
 from minerun.api import errors, openapi
+from minerun.api.event_hub import EventHub
 from minerun.api.guard import RequestGuard
 from minerun.api.observe import RequestObserver
-from minerun.api.routes import batches, datasets, health, operations, webhooks
+from minerun.api.routes import batches, datasets, events, health, operations, status, webhooks
 from minerun.config import Settings, load_settings
 from minerun.kinds.registry import load_registry
 from minerun.notify.deliverer import start_deliverer
@@ -43,6 +45,11 @@ def create_app(settings: Settings, embedded_worker: bool = False) -> FastAPI:
         app.state.datasets = DatasetService(settings, database)
         app.state.link_secret = settings.secret_key or service_secret(database.engine, "links")
         app.state.webhooks = WebhookService(settings, WebhookStore(database.engine))
+        app.state.event_hub = EventHub(
+            database.engine,
+            settings.stream_poll_seconds,
+            timedelta(hours=settings.event_retention_hours),
+        )
         stopping = threading.Event()
         worker = None
         if embedded_worker:
@@ -59,6 +66,7 @@ def create_app(settings: Settings, embedded_worker: bool = False) -> FastAPI:
             if worker is not None:
                 worker.join()
                 deliverer.join()
+            app.state.event_hub.close()
             database.close()
 
     app = FastAPI(
@@ -75,8 +83,10 @@ def create_app(settings: Settings, embedded_worker: bool = False) -> FastAPI:
     app.include_router(health.router)
     app.include_router(webhooks.router)
     app.include_router(operations.router)
+    app.include_router(status.router)
     app.include_router(batches.router)
     app.include_router(datasets.router)
+    app.include_router(events.router)
     generate = app.openapi
     app.openapi = lambda: app.openapi_schema or openapi.document(generate())  # type: ignore[method-assign]
     return app

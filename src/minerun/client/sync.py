@@ -16,10 +16,10 @@ import httpx
 
 from minerun.client import models
 from minerun.client._base import BaseClient, Call, given
-from minerun.client._polling import changed, poll_interval
+from minerun.client._follow import follow_sync
 from minerun.client._transfer import Progress, filename
 from minerun.client.batches import SyncBatches
-from minerun.client.errors import TransportError, WaitTimeout, from_response
+from minerun.client.errors import TransportError, from_response
 
 T = TypeVar("T")
 P = TypeVar("P", bound=models.Page)
@@ -304,28 +304,24 @@ class Client(SyncBatches, BaseClient):
         timeout: float | None = 3600.0,
         poll_min: float = 0.5,
         poll_max: float = 10.0,
+        stream: bool = True,
     ) -> Iterator[models.OperationStatus]:
         """Each new state of the operation until it finishes (the last one yielded is final).
 
-        Polls, pacing itself on the answer's estimates between ``poll_min`` and ``poll_max``
-        seconds; raises :class:`WaitTimeout` after ``timeout`` seconds.
+        Reads the operation's event stream and its status at each event, reconnecting with
+        ``Last-Event-ID``; polls instead (``stream=False``, a server without streams, or a
+        stream that keeps failing), pacing itself on the answer's estimates between
+        ``poll_min`` and ``poll_max`` seconds. Raises :class:`WaitTimeout` after ``timeout``
+        seconds.
         """
-        deadline = None if timeout is None else time.monotonic() + timeout
-        last: models.OperationStatus | None = None
-        while True:
-            status = self.operation(operation_id)
-            if changed(last, status):
-                yield status
-            last = status
-            if status.terminal:
-                return
-            pause = poll_interval(status, poll_min, poll_max)
-            if deadline is not None:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise WaitTimeout(f"{operation_id} is still {status.status}", status)
-                pause = min(pause, left)
-            self._sleep(pause)
+        return follow_sync(
+            self,
+            operation_id,
+            timeout=timeout,
+            poll_min=poll_min,
+            poll_max=poll_max,
+            stream=stream,
+        )
 
     def wait(self, operation_id: str, **options: Any) -> models.OperationStatus:
         """The operation's final status, once it has finished (options as :meth:`follow`)."""

@@ -11,11 +11,15 @@ the definitions are in docs/lifecycle.md.
 from __future__ import annotations
 
 import heapq
+import math
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 DEFAULT_SPREAD = 0.25
+RETRY_AFTER_MIN = 1
+RETRY_AFTER_MAX = 60
+RETRY_AFTER_UNKNOWN = 5
 COMPARABLE_FACTOR = 2.0
 """Runs with between 1/2 and 2 times the records of the new one are of comparable size."""
 
@@ -227,6 +231,21 @@ class Timing:
         if self.remaining is None:
             return None
         return (self.start_in or 0.0) + self.remaining.expected_seconds
+
+    def retry_after(self) -> int:
+        """Whole seconds a poller should wait before asking again about an unfinished operation.
+
+        Until its estimated start while it waits; a quarter of its expected time left while it
+        runs (about four looks over the rest); ``RETRY_AFTER_UNKNOWN`` with no estimate; always
+        between ``RETRY_AFTER_MIN`` and ``RETRY_AFTER_MAX``.
+        """
+        if self.start_in is not None and self.start_in > 0:
+            seconds = self.start_in
+        elif self.remaining is not None:
+            seconds = self.remaining.expected_seconds / 4
+        else:
+            seconds = RETRY_AFTER_UNKNOWN
+        return int(min(max(math.ceil(seconds), RETRY_AFTER_MIN), RETRY_AFTER_MAX))
 
 
 def running_timing(elapsed: float, done: float, planned: DurationEstimate) -> Timing:

@@ -63,6 +63,9 @@ BATCH_CALLBACK_EVENTS: dict[str, tuple[str, ...]] = {
     "onBatchComplete": (BATCH_COMPLETED, BATCH_FAILED, BATCH_CANCELLED),
 }
 
+TERMINAL_EVENTS = frozenset({COMPLETED, FAILED, CANCELLED, TIMEOUT})
+"""The events that end an operation's stream (when the operation is still terminal)."""
+
 DEFAULT_PROGRESS_INCREMENT = 5.0
 """Percentage points between two progress events when no ``minProgressIncrement`` is set."""
 
@@ -125,6 +128,13 @@ class Target:
     subscription_id: str | None = None
     url: str | None = None
     increment: float = DEFAULT_PROGRESS_INCREMENT
+
+
+STREAM_PROGRESS_INCREMENT = 1.0
+"""Percentage points between two progress events kept for the event stream."""
+
+STREAM_TARGET = Target("stream", "stream", increment=STREAM_PROGRESS_INCREMENT)
+"""The event stream: every event of every operation is kept for it, whoever listens."""
 
 
 def callback_targets(

@@ -12,13 +12,20 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, insert, select, text
 
 from minerun.domain.records import Operation, Scope
 from minerun.notify import events as ev
 from minerun.store import tables as t
 from minerun.store import tables_notify as tn
-from minerun.store.outbox import PENDING, active_subscriptions, load_operation, new_message_id
+from minerun.store.outbox import (
+    PENDING,
+    STREAM,
+    active_subscriptions,
+    load_operation,
+    new_message_id,
+)
+from minerun.store.wakeup import EVENTS_CHANNEL
 
 
 def emit_batch(
@@ -34,7 +41,8 @@ def emit_batch(
     batch = conn.execute(select(t.batches).where(t.batches.c.id == batch_id)).mappings().one()
     scope = Scope(batch["tenant_id"], batch["project_id"])
     operation = load_operation(conn, operation_id) if operation_id else None
-    targets = [
+    # The event streams keep every batch event, whoever listens, as they keep operations'.
+    targets = [ev.STREAM_TARGET] + [
         ev.Target("webhook", sub.id, sub.id)
         for sub in active_subscriptions(conn, scope)
         if sub.wants(
@@ -44,8 +52,6 @@ def emit_batch(
         )
     ]
     targets += ev.callback_targets(event_type, batch["callbacks"], ev.BATCH_CALLBACK_EVENTS)
-    if not targets:
-        return 0
     content: dict[str, Any] = {"batch": batch_snapshot(conn, batch), **(data or {})}
     if operation is not None:
         content["operation"] = ev.snapshot(operation)
@@ -53,6 +59,9 @@ def emit_batch(
         _row(batch_id, scope, event_type, target, content, now, operation) for target in targets
     ]
     conn.execute(insert(tn.outbox_events), rows)
+    if conn.dialect.name == "postgresql":
+        # Seen at commit by the stream readers of every API process.
+        conn.execute(text(f"SELECT pg_notify('{EVENTS_CHANNEL}', '')"))
     return len(rows)
 
 
@@ -106,7 +115,7 @@ def _row(
         "order_key": f"{batch_id}|{target.key}",
         "body": json.dumps(body, separators=(",", ":")),
         "progress": None,
-        "status": PENDING,
+        "status": STREAM if target.kind == ev.STREAM_TARGET.kind else PENDING,
         "attempts": 0,
         "round_attempts": 0,
         "next_attempt_at": now,

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, func, insert, select, text
 
 from minerun.domain.progress import percentage
 from minerun.domain.records import Operation, Phase, Scope
@@ -28,12 +28,15 @@ from minerun.notify import events as ev
 from minerun.store import tables as t
 from minerun.store import tables_notify as tn
 from minerun.store.phase_figures import phase_figures
+from minerun.store.wakeup import EVENTS_CHANNEL
 
 PENDING = "pending"
 SENDING = "sending"
 DELIVERED = "delivered"
 FAILED = "failed"
 SKIPPED = "skipped"
+STREAM = "stream"
+"""The status of event-stream rows: read by streams, never claimed by a delivery worker."""
 OPEN = (PENDING, SENDING)
 ACTIVE = "Active"
 _PLAN_CACHE_LIMIT = 1000
@@ -105,8 +108,15 @@ def write_events(
     data: Mapping[str, Any],
     now: datetime | None = None,
     progress: float | None = None,
+    stream: bool = True,
 ) -> int:
-    """Insert one pending event row per target, each with its own message id and body."""
+    """Insert one pending event row per target, each with its own message id and body.
+
+    With ``stream`` (the default) the event is also kept for the event streams, whatever its
+    type; progress decides that itself, since it thins the stream's copies.
+    """
+    if stream and ev.STREAM_TARGET not in targets:
+        targets = [ev.STREAM_TARGET, *targets]
     if not targets:
         return 0
     moment = now or datetime.now(UTC)
@@ -128,7 +138,7 @@ def write_events(
                 "order_key": f"{operation.id}|{target.key}",
                 "body": json.dumps(body, separators=(",", ":")),
                 "progress": progress,
-                "status": PENDING,
+                "status": STREAM if target.kind == ev.STREAM_TARGET.kind else PENDING,
                 "attempts": 0,
                 "round_attempts": 0,
                 "next_attempt_at": moment,
@@ -136,6 +146,9 @@ def write_events(
             }
         )
     conn.execute(insert(tn.outbox_events), rows)
+    if conn.dialect.name == "postgresql" and ev.STREAM_TARGET in targets:
+        # Delivered at commit: stream readers in every API process look at once.
+        conn.execute(text(f"SELECT pg_notify('{EVENTS_CHANNEL}', '')"))
     return len(rows)
 
 
@@ -190,13 +203,15 @@ class ProgressEvents:
         if not due:
             return 0
         operation = load_operation(conn, operation_id)
-        written = write_events(conn, operation, ev.PROGRESS, due, {}, progress=round(percent, 4))
+        written = write_events(
+            conn, operation, ev.PROGRESS, due, {}, progress=round(percent, 4), stream=False
+        )
         for target in due:
             plan.last[target.key] = percent
         return written
 
     def _targets(self, conn: Connection, plan: _Plan) -> list[ev.Target]:
-        targets = [
+        targets = [ev.STREAM_TARGET] + [
             ev.Target("webhook", sub.id, sub.id, increment=sub.min_progress_increment)
             for sub in active_subscriptions(conn, plan.scope)
             if sub.wants(ev.PROGRESS, plan.operation_type, plan.priority)

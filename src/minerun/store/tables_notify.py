@@ -3,8 +3,9 @@
 - ``webhook_subscriptions``: a project's registered endpoints; the signing secret is kept so
   that deliveries can be signed (it is shown only when created or rotated).
 - ``signing_secrets``: one secret per project that signs operation callbacks.
-- ``outbox_events``: one row per event and target (subscription, callback URL, e-mail or
-  Slack), written in the transaction of the state change; ``seq`` orders them.
+- ``outbox_events``: one row per event and target (subscription, callback URL, e-mail,
+  Slack, and the event stream), written in the transaction of the state change; ``seq``
+  orders them. Stream rows get ``stream_seq`` after they commit (see store/event_stream.py).
 - ``deliveries``: one row per delivery attempt.
 """
 
@@ -82,10 +83,12 @@ outbox_events = Table(
     Column("created_at", UtcDateTime(), nullable=False),
     Column("finished_at", UtcDateTime(), nullable=True),
     Column("last_error", Text, nullable=True),
+    Column("stream_seq", BigInteger, nullable=True),
     Index("ix_outbox_events_due", "status", "next_attempt_at"),
     Index("ix_outbox_events_order", "order_key", "status", "seq"),
     Index("ix_outbox_events_operation", "operation_id", "target_kind"),
     Index("ix_outbox_events_subscription", "subscription_id", "status"),
+    Index("ix_outbox_events_stream", "target_kind", "stream_seq"),
 )
 
 deliveries = Table(

@@ -20,6 +20,8 @@ log = logging.getLogger(__name__)
 
 QUEUE_CHANNEL = "minerun_queue"
 STOP_CHANNEL = "minerun_stop"
+EVENTS_CHANNEL = "minerun_events"
+"""Notified when an event is committed for the event stream (see api/event_hub.py)."""
 
 
 class Waker:

@@ -257,7 +257,7 @@ def test_wait_paces_itself_on_the_estimates_within_bounds() -> None:
     ]
     pauses: list[float] = []
     with client(lambda r: httpx.Response(200, json=answers.pop(0)), pauses=pauses) as c:
-        final = c.wait("op1", poll_min=0.5, poll_max=10)
+        final = c.wait("op1", poll_min=0.5, poll_max=10, stream=False)
     assert final.status == "Completed" and final.terminal
     assert pauses == [2.0, 10.0, 0.5], "a quarter of the remaining time, bounded"
 
@@ -267,6 +267,78 @@ def test_follow_yields_each_change_once_and_ends_on_the_final_state() -> None:
     with client(lambda r: httpx.Response(200, json=answers.pop(0))) as c:
         states = [s.status for s in c.follow("op1", poll_min=0.01)]
     assert states == ["Initiated", "Completed"]
+
+
+def sse(*events: tuple[int, str]) -> httpx.Response:
+    text = "".join(f": ping\nid: {i}\nevent: {kind}\ndata: {{}}\n\n" for i, kind in events)
+    return httpx.Response(200, text=text, headers={"content-type": "text/event-stream"})
+
+
+def test_follow_reads_the_status_at_each_event_and_resumes_after_the_last_event_seen() -> None:
+    statuses = [
+        status_body("Initiated"),
+        status_body("Running", percentage=40),
+        status_body("Running", percentage=40),  # the stream closed early: looked at again
+        status_body("Completed", percentage=100),
+    ]
+    streams = [sse((7, "operation.started")), sse((9, "operation.completed"))]
+    asked: list[str | None] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/events"):
+            asked.append(request.headers.get("Last-Event-ID"))
+            return streams.pop(0)
+        return httpx.Response(200, json=statuses.pop(0))
+
+    pauses: list[float] = []
+    with client(handler, pauses=pauses) as c:
+        seen = [(s.status, s.progress.percentage) for s in c.follow("op1")]
+    assert seen == [("Initiated", 0), ("Running", 40), ("Completed", 100)]
+    assert asked == [None, "7"], "the second stream resumes after the last event"
+    assert pauses == [], "events, not timers, drive the follower"
+
+
+def test_follow_polls_a_server_without_streams_and_after_streams_keep_failing() -> None:
+    answers = [status_body("Running"), status_body("Running", percentage=50)]
+    answers.append(status_body("Completed", percentage=100))
+
+    def no_streams(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/events"):
+            return problem(404, "not-found")
+        return httpx.Response(200, json=answers.pop(0))
+
+    with client(no_streams) as c:
+        assert c.wait("op1", poll_min=0.01).status == "Completed"
+
+    attempts = []
+    polled = [status_body("Running")] * 5 + [status_body("Completed", percentage=100)]
+
+    def broken(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/events"):
+            attempts.append(request)
+            raise httpx.ReadError("connection reset")
+        return httpx.Response(200, json=polled.pop(0))
+
+    with client(broken, retries=0) as c:
+        assert c.wait("op1", poll_min=0.01).status == "Completed"
+    assert len(attempts) == 3, "three broken streams in a row, then polling"
+
+
+def test_async_follow_uses_the_stream_too() -> None:
+    statuses = [status_body("Running"), status_body("Completed", percentage=100)]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/events"):
+            return sse((1, "operation.completed"))
+        return httpx.Response(200, json=statuses.pop(0))
+
+    async def run() -> list[str]:
+        async with AsyncClient(
+            "http://minerun.test", "tok", "t1", "p1", transport=httpx.MockTransport(handler)
+        ) as c:
+            return [s.status async for s in c.follow("op1")]
+
+    assert asyncio.run(run()) == ["Running", "Completed"]
 
 
 def test_wait_gives_up_after_its_timeout_with_the_last_status() -> None:

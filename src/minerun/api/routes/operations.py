@@ -15,13 +15,13 @@ from starlette.background import BackgroundTask
 from minerun.api import links
 from minerun.api.answers import (
     CancelledOperation,
-    OperationDetails,
     OperationPage,
     RetriedOperation,
     StartedOperation,
 )
 from minerun.api.answers_results import OperationResults
 from minerun.api.auth import authorize
+from minerun.api.conditional import RETRY_AFTER, retry_after
 from minerun.api.deps import (
     Authorization,
     LinksDep,
@@ -66,7 +66,7 @@ def _fingerprint(body: dict[str, Any]) -> str:
         413,
         422,
         status=202,
-        headers={"Location": LOCATION, "Idempotent-Replayed": REPLAYED},
+        headers={"Location": LOCATION, "Idempotent-Replayed": REPLAYED, "Retry-After": RETRY_AFTER},
         e409="A request with this Idempotency-Key is still being processed.",
         e422="The parameters cannot be used with the dataset, or this Idempotency-Key was "
         "used before with a different request.",
@@ -110,7 +110,7 @@ def start_operation(
         return view, links_.operation_path(op)
 
     # Read before the new operation is queued: the work ahead of it.
-    queue = _queue(service)
+    queue = queue_ahead(service)
 
     notified = webhooks.store.targets_count(
         principal.scope, request.operation_type, request.priority.value, request.callbacks
@@ -126,7 +126,8 @@ def start_operation(
         )
     assert started.operation is not None
     body_out, location = present(started.operation)
-    return JSONResponse(body_out, status_code=202, headers={"Location": location})
+    headers = {"Location": location, "Retry-After": str(retry_after(started.operation, queue))}
+    return JSONResponse(body_out, status_code=202, headers=headers)
 
 
 OperationId = Annotated[
@@ -134,24 +135,9 @@ OperationId = Annotated[
 ]
 
 
-def _queue(service: OperationService) -> Queue:
+def queue_ahead(service: OperationService) -> Queue:
     """The work ahead of queued operations, for their start and completion estimates."""
     return current_queue(service.database, service.settings.lease_seconds, datetime.now(UTC))
-
-
-@router.get(
-    "/operation/{operationId}",
-    operation_id="getOperation",
-    response_model=None,
-    responses=answers(OperationDetails, *AUTHENTICATED),
-)
-def get_operation(
-    operation_id: OperationId, principal: PrincipalDep, service: ServiceDep, webhooks: WebhooksDep
-) -> dict[str, Any]:
-    """Status, progress, execution and phases of one operation."""
-    op = service.database.operations.get(principal.scope, operation_id)
-    queue = _queue(service) if op.status is OperationStatus.INITIATED else None
-    return status_view(op, notices=webhooks.store.notices([op.id])[op.id], queue=queue)
 
 
 @router.get(
@@ -189,7 +175,7 @@ def list_operations(
     now = datetime.now(UTC)
     notices = webhooks.store.notices(op.id for op in result.operations) if include_details else {}
     queued = any(op.status is OperationStatus.INITIATED for op in result.operations)
-    queue = _queue(service) if queued else None
+    queue = queue_ahead(service) if queued else None
     summary: dict[str, int] = {"totalOperations": sum(result.counts.values())}
     for state in OperationStatus:
         summary[state.value.lower()] = result.counts.get(state.value, 0)
@@ -362,7 +348,7 @@ def download_artifact(
         409,
         413,
         status=202,
-        headers={"Location": LOCATION},
+        headers={"Location": LOCATION, "Retry-After": RETRY_AFTER},
         e409="Only Failed, Cancelled or Timeout operations can be retried.",
     ),
 )
@@ -390,8 +376,12 @@ def retry_operation(
         ),
         principal.token_name,
     )
+    queue = queue_ahead(service)
     return JSONResponse(
-        retry_view(original, new, _queue(service)),
+        retry_view(original, new, queue),
         status_code=202,
-        headers={"Location": links_.operation_path(new)},
+        headers={
+            "Location": links_.operation_path(new),
+            "Retry-After": str(retry_after(new, queue)),
+        },
     )
