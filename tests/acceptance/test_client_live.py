@@ -30,7 +30,8 @@ def served(database_url: str, tmp_path: Path) -> Iterator[tuple[Node, str]]:
 
 
 def doc_example() -> dict[str, Any]:
-    (code,) = re.findall(r"```python\n(.*?)```", DOC.read_text(), flags=re.DOTALL)
+    # The first block: the contract's use cases (the batch block after it is an excerpt).
+    code = re.findall(r"```python\n(.*?)```", DOC.read_text(), flags=re.DOTALL)[0]
     namespace: dict[str, Any] = {"__name__": "client_doc"}
     exec(compile(code, str(DOC), "exec"), namespace)
     return namespace

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 
 from minerun.api.batch_views import batch_item, batch_path, batch_view, submitted_view
 from minerun.api.deps import BatchesDep, PageNumber, PrincipalDep, WebhooksDep
+from minerun.api.openapi import problems
 from minerun.api.schemas import CancelBody, UtcMoment, dump
 from minerun.api.schemas_batches import (
     BatchList,
@@ -64,7 +65,10 @@ def _request(body: SubmitBatchBody) -> SubmitBatch:
     status_code=202,
     operation_id="submitBatch",
     response_model=BatchSubmitted,
-    responses={202: {"headers": {"Location": {"schema": {"type": "string"}}}}},
+    responses={
+        202: {"headers": {"Location": {"schema": {"type": "string"}}}},
+        **problems(400, 401, 404, 422),
+    },
 )
 def submit_batch(
     body: SubmitBatchBody,
@@ -110,13 +114,23 @@ def _check_callbacks(webhooks: WebhookService, urls: dict[str, Any] | None, fiel
         raise
 
 
-@router.get("/batch/{batchId}", operation_id="getBatch", response_model=BatchStatusAnswer)
+@router.get(
+    "/batch/{batchId}",
+    operation_id="getBatch",
+    response_model=BatchStatusAnswer,
+    responses=problems(400, 401, 404),
+)
 def get_batch(batch_id: BatchId, principal: PrincipalDep, batches: BatchesDep) -> dict[str, Any]:
     """A batch's status, progress, every operation's live status, and its plan."""
     return batch_view(batches.database.batches.get(principal.scope, batch_id))
 
 
-@router.get("/batches", operation_id="listBatches", response_model=BatchList)
+@router.get(
+    "/batches",
+    operation_id="listBatches",
+    response_model=BatchList,
+    responses=problems(400, 401, 404),
+)
 def list_batches(
     principal: PrincipalDep,
     batches: BatchesDep,
@@ -145,7 +159,12 @@ def _utc(moment: datetime | None) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-@router.delete("/batch/{batchId}", operation_id="cancelBatch", response_model=BatchStatusAnswer)
+@router.delete(
+    "/batch/{batchId}",
+    operation_id="cancelBatch",
+    response_model=BatchStatusAnswer,
+    responses=problems(400, 401, 404, 409),
+)
 def cancel_batch(
     batch_id: BatchId,
     principal: PrincipalDep,
@@ -168,6 +187,7 @@ def cancel_batch(
     status_code=202,
     operation_id="retryBatch",
     response_model=BatchStatusAnswer,
+    responses=problems(400, 401, 404, 409),
 )
 def retry_batch(batch_id: BatchId, principal: PrincipalDep, batches: BatchesDep) -> dict[str, Any]:
     """Run again what failed or was cancelled, resuming each at its first unfinished phase."""
