@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from minerun.api import errors
 from minerun.api.event_hub import EventHub
 from minerun.api.guard import RequestGuard
-from minerun.api.routes import datasets, events, health, operations, webhooks
+from minerun.api.routes import console, datasets, events, health, operations, webhooks
 from minerun.config import Settings, load_settings
 from minerun.kinds.registry import load_registry
 from minerun.notify.deliverer import start_deliverer
@@ -79,6 +79,7 @@ def create_app(settings: Settings, embedded_worker: bool = False) -> FastAPI:
     app.include_router(operations.router)
     app.include_router(datasets.router)
     app.include_router(events.router)
+    app.include_router(console.router)
     generate = app.openapi
     app.openapi = lambda: app.openapi_schema or errors.document(generate())  # type: ignore[method-assign]
     return app
