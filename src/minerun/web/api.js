@@ -29,10 +29,12 @@ export class ApiError extends Error {
   }
 }
 
-// Paths below /api/{tenant}/{project}/async.
+// The API's paths of the signed-in project: datasets live at /api/{tenant}/{project}/datasets,
+// everything else below /api/{tenant}/{project}/async.
 export function scoped(path) {
   const s = session();
-  return `/api/${encodeURIComponent(s.tenantId)}/${encodeURIComponent(s.projectId)}/async${path}`;
+  const project = `/api/${encodeURIComponent(s.tenantId)}/${encodeURIComponent(s.projectId)}`;
+  return path.startsWith("/datasets") ? `${project}${path}` : `${project}/async${path}`;
 }
 
 export function authHeaders(extra = {}) {

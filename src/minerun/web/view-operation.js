@@ -127,6 +127,22 @@ async function showMap(holder, operationId, artifact) {
   }
 }
 
+function recommendation(item) {
+  if (!item || typeof item !== "object" || !item.recommendation) return h("li", {}, jsonView(item));
+  const { recommendation: advice, priority, category, expectedImprovement, basis, ...rest } = item;
+  return h(
+    "li",
+    {},
+    h("p", { class: "advice" }, priority ? h("span", { class: `badge priority-${String(priority).toLowerCase()}` }, priority) : null, " ", advice),
+    facts([
+      ["Category", category ?? undefined],
+      ["Expected improvement", expectedImprovement ?? undefined],
+      ["Basis", basis ?? undefined],
+      ...Object.entries(rest).map(([key, value]) => [key, typeof value === "object" ? jsonView(value) : typeof value === "number" ? number(value, 2) : value]),
+    ]),
+  );
+}
+
 function results(answer, operationId) {
   const artifacts = answer.artifacts || [];
   const map = artifacts.find((a) => String(a.format).toUpperCase() === "SVG");
@@ -136,7 +152,7 @@ function results(answer, operationId) {
   return [
     map ? section("Process map", mapHolder) : null,
     section("Summary", Object.keys(answer.summary || {}).length ? jsonView(answer.summary) : h("p", { class: "muted" }, "This operation reports no summary figures.")),
-    recommendations.length ? section("Recommendations", h("ol", { class: "recommendations" }, recommendations.map((r) => h("li", {}, jsonView(r))))) : null,
+    recommendations.length ? section("Recommendations", h("ol", { class: "recommendations" }, recommendations.map(recommendation))) : null,
     section(
       "Artifacts",
       artifacts.length
