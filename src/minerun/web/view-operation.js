@@ -234,8 +234,9 @@ async function retry(operationId, after) {
   if (!(await confirmAction("Retry this operation?", body, "Retry operation"))) return;
   const mode = document.getElementById("retry-mode-restart").checked ? "restart" : "resume";
   try {
-    await post(`/operation/${operationId}/retry`, { retryMode: mode });
-    after(null);
+    // A retry is a new operation (retryOf links it back): show that one.
+    const answer = await post(`/operation/${operationId}/retry`, { retryMode: mode });
+    location.hash = `#/operation/${answer.newOperationId}`;
   } catch (error) {
     after(error);
   }
@@ -277,7 +278,13 @@ export function render(main, operationId) {
     }
     replace(message);
     replace(title, op.operationName || op.operationId);
-    replace(status, statusBadge(op.status), " ", h("span", { class: "muted" }, `${op.operationType} · ${op.priority} priority · ${op.operationId}`));
+    replace(
+      status,
+      statusBadge(op.status),
+      " ",
+      h("span", { class: "muted" }, `${op.operationType} · ${op.priority} priority · ${op.operationId}`),
+      op.retryOf ? [" · ", h("a", { href: `#/operation/${op.retryOf}` }, `retry ${op.retryNumber ?? ""} of ${op.retryOf}`)] : null,
+    );
     replace(top, overview(op));
     replace(timeline, (op.phases || []).map(phaseItem));
     replace(problems, attempts(op));
