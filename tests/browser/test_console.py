@@ -44,8 +44,10 @@ def test_the_page_carries_a_strict_policy_and_no_inline_code(served: tuple[Node,
     assert "script-src 'self'" in policy and "style-src 'self'" in policy
     assert "unsafe-inline" not in policy and "default-src 'none'" in policy
     assert "<script>" not in answer.text and "style=" not in answer.text
-    assert httpx.get(f"{node.base_url}/ui/app.js").headers["content-type"].startswith(
-        "text/javascript"
+    assert (
+        httpx.get(f"{node.base_url}/ui/app.js")
+        .headers["content-type"]
+        .startswith("text/javascript")
     )
     assert httpx.get(f"{node.base_url}/ui/missing.js").status_code == 404
     assert httpx.get(f"{node.base_url}/ui/..%2Fapp.py").status_code == 404

@@ -99,7 +99,7 @@ export function render(main) {
       replace(message);
       replace(body, answer.operations.length ? answer.operations.map(row) : h("tr", {}, h("td", { colspan: 9, class: "muted" }, "No operation matches.")));
       const s = answer.summary;
-      replace(summary, `${s.totalOperations} operations: ${s.running} running, ${s.initiated} waiting, ${s.completed} completed, ${s.failed} failed, ${s.cancelled} cancelled, ${s.timeout} timed out`);
+      replace(summary, `${s.totalOperations} ${s.totalOperations === 1 ? "operation" : "operations"}: ${s.running} running, ${s.initiated} waiting, ${s.completed} completed, ${s.failed} failed, ${s.cancelled} cancelled, ${s.timeout} timed out`);
       previous.disabled = state.page <= 1;
       next.disabled = !answer.hasNextPage;
       replace(pageLabel, `page ${state.page}`);
