@@ -11,8 +11,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.acceptance.processes import PROJECT, TENANT, Node, Operations
+from tests.acceptance.processes import PROJECT, TENANT, Cluster, Node, Operations, wait_for
 from tests.support.logs import csv_log
+from tests.support.receiver import Receiver
 
 pytestmark = pytest.mark.slow
 
@@ -177,3 +178,39 @@ def test_cancel_a_long_run_and_retry_it(
         assert page.script_errors == []
     finally:
         ops.close()
+
+
+def test_webhooks_subscribe_ping_and_redeliver(
+    cluster: Cluster, page: Any, screenshots: Path
+) -> None:
+    token = cluster.create_token()
+    node = cluster.serve(webhook_allow_private=True)
+    receiver = Receiver().start()
+    try:
+        sign_in(page, node, token)
+        page.get_by_role("link", name="Webhooks").click()
+        page.get_by_label("URL").fill(receiver.url)
+        page.get_by_label("Name (optional)").fill("receiver")
+        page.get_by_role("button", name="Subscribe").click()
+        subscriptions = page.get_by_role("table", name="Subscriptions")
+        subscriptions.get_by_role("row").filter(has_text="receiver").wait_for()
+
+        page.get_by_role("button", name="Send a test ping to receiver").click()
+        deliveries = page.get_by_role("table", name="Deliveries")
+        wait_for(lambda: receiver.of_type("webhook.test"), 60, "the test ping to arrive")
+        for _ in range(600):  # the log shows the delivery once the deliverer recorded it
+            page.get_by_role("button", name="Deliveries of receiver").click()
+            if deliveries.get_by_role("cell", name="delivered").count():
+                break
+            page.wait_for_timeout(100)
+        assert deliveries.get_by_role("cell", name="webhook.test", exact=True).count() == 1
+        page.screenshot(path=str(screenshots / "webhooks.png"), full_page=True)
+
+        deliveries.get_by_role("button", name=re.compile("^Redeliver webhook.test")).click()
+        wait_for(lambda: len(receiver.of_type("webhook.test")) >= 2, 60, "the redelivery")
+        # The form is ready for another subscription, with its default events again.
+        assert page.get_by_label("operation.completed").is_checked()
+        assert not page.get_by_label("operation.progress").is_checked()
+        assert page.script_errors == []
+    finally:
+        receiver.stop()

@@ -6,6 +6,11 @@ export function h(tag, attrs = {}, ...children) {
   for (const [key, value] of Object.entries(attrs || {})) {
     if (value === null || value === undefined || value === false) continue;
     if (key === "class") el.className = value;
+    else if (key === "checked" || key === "selected" || (key === "value" && "defaultValue" in el)) {
+      // The default too, so that a form's reset() returns to what was drawn.
+      el[key] = value;
+      el[`default${key[0].toUpperCase()}${key.slice(1)}`] = value;
+    }
     else if (key === "for") el.htmlFor = value;
     else if (key.startsWith("on") && typeof value === "function") {
       el.addEventListener(key.slice(2), value);

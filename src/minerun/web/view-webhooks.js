@@ -138,7 +138,10 @@ export function render(main) {
                 h(
                   "td",
                   { class: "row-actions" },
-                  button("Deliveries", () => deliveries(w, below), { "aria-label": `Deliveries of ${label}` }),
+                  button("Deliveries", () => {
+                    deliveries(w, below);
+                    load();
+                  }, { "aria-label": `Deliveries of ${label}` }),
                   button("Test ping", act(async () => {
                     await post(`/webhooks/${w.webhookId}/test`);
                     deliveries(w, below);
