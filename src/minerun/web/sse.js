@@ -10,9 +10,11 @@ const FAILURES_BEFORE_POLLING = 3;
 // Split the text of a stream into events; returns the events and the unfinished rest.
 export function parseEvents(buffer) {
   const events = [];
-  const normalized = buffer.replace(/\r\n?/g, "\n");
+  // A chunk may end between the \r and \n of one line break: keep that \r for the next one.
+  const held = buffer.endsWith("\r") ? "\r" : "";
+  const normalized = (held ? buffer.slice(0, -1) : buffer).replace(/\r\n?/g, "\n");
   const blocks = normalized.split("\n\n");
-  const rest = blocks.pop();
+  const rest = blocks.pop() + held;
   for (const block of blocks) {
     const event = { id: null, event: "message", data: [] };
     let hasData = false;
