@@ -38,7 +38,7 @@ def test_events_are_framed_as_the_format_says(served: tuple[Node, str], page: An
     page.goto(f"{node.base_url}/ui")
     stream = (
         ": ping\n\n"
-        "id: 7\nevent: operation.progress\ndata: {\"a\":1}\n\n"
+        'id: 7\nevent: operation.progress\ndata: {"a":1}\n\n'
         "id: 8\r\nevent: operation.completed\r\ndata: line one\r\ndata: line two\r\n\r\n"
         "data:no space\n\n"
         "id: 9\nevent: cut"
