@@ -89,6 +89,8 @@ function route() {
     const match = pattern.exec(location.hash);
     if (match) {
       cleanup = render(main(), ...match.slice(1)) || null;
+      // Keyboard and screen-reader users start reading the new view, not the old link.
+      main().focus({ preventScroll: true });
       return;
     }
   }
