@@ -81,7 +81,7 @@ async function deliveries(webhook, holder) {
               h("td", {}, d.operationId ? h("a", { href: `#/operation/${d.operationId}` }, d.operationId) : "—"),
               h("td", {}, d.attempt),
               h("td", {}, d.success ? "delivered" : `failed${d.statusCode ? ` (${d.statusCode})` : ""}${d.error ? `: ${d.error}` : ""}`),
-              h("td", {}, d.latencyMs === null || d.latencyMs === undefined ? "—" : `${d.latencyMs} ms`),
+              h("td", {}, d.latencyMs === null || d.latencyMs === undefined ? "—" : `${Math.round(d.latencyMs)} ms`),
               h("td", {}, when(d.nextRetryAt)),
               h(
                 "td",
