@@ -86,6 +86,8 @@ def test_upload_analyse_watch_map_and_report(
     assert page.get_by_label("Upload progress").evaluate("bar => bar.value") == 100
     row = page.get_by_role("table", name="Datasets").get_by_role("row").filter(has_text="claims")
     assert "120" in row.inner_text()  # its cases, as the API counted them
+    page.get_by_role("heading", name="Validation issues").wait_for()
+    page.screenshot(path=str(screenshots / "datasets-uploaded.png"), full_page=True)
 
     row.get_by_role("button", name="Start an operation on claims").click()
     page.get_by_label("Kind").select_option("ProcessMiningAnalysis")
