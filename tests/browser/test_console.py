@@ -222,3 +222,23 @@ def test_webhooks_subscribe_ping_and_redeliver(
         assert page.script_errors == []
     finally:
         receiver.stop()
+
+
+def test_a_token_that_does_not_reach_the_project_is_refused_and_forgotten(
+    served: tuple[Node, str], page: Any
+) -> None:
+    node, token = served
+    page.goto(f"{node.base_url}/ui")
+    page.get_by_label("Bearer token").fill(token)
+    page.get_by_label("Tenant id").fill(TENANT)
+    page.get_by_label("Project id").fill("11111111-2222-4333-8444-555555555555")
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("alert").filter(has_text="does not reach").wait_for()
+    assert page.evaluate("sessionStorage.length") == 0
+
+    page.get_by_label("Bearer token").fill("mrt_not_a_token")
+    page.get_by_label("Project id").fill(PROJECT)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("alert").filter(has_text="not valid").wait_for()
+    assert page.evaluate("sessionStorage.length") == 0
+    assert not page.get_by_role("navigation", name="Sections").is_visible()

@@ -15,9 +15,12 @@ const ROUTES = [
   [/^#\/datasets$/, datasets.render],
   [/^#\/webhooks$/, webhooks.render],
 ];
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+// The browser checks the ids' shape before asking the API (an HTML pattern is anchored).
+const GUID = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}";
 
 let cleanup = null;
+// While the sign-in form checks a token, a 401 is its answer to show, not a session to end.
+let signingIn = false;
 
 function main() {
   return document.getElementById("view");
@@ -45,8 +48,8 @@ function signIn() {
     h("h1", { id: "sign-in-title" }, "Sign in"),
     h("p", { class: "muted" }, "The token stays in this browser tab only, and is forgotten when the tab closes."),
     field("token", "Bearer token", { type: "password" }),
-    field("tenantId", "Tenant id", { placeholder: "00000000-0000-0000-0000-000000000000", pattern: GUID.source.slice(1, -1) }),
-    field("projectId", "Project id", { placeholder: "00000000-0000-0000-0000-000000000000", pattern: GUID.source.slice(1, -1) }),
+    field("tenantId", "Tenant id", { placeholder: "00000000-0000-0000-0000-000000000000", pattern: GUID }),
+    field("projectId", "Project id", { placeholder: "00000000-0000-0000-0000-000000000000", pattern: GUID }),
     error,
     h("p", {}, h("button", { type: "submit" }, "Sign in")),
   );
@@ -58,11 +61,14 @@ function signIn() {
       projectId: form.elements.projectId.value.trim(),
     };
     saveSession(value);
+    signingIn = true;
     try {
       await get("/operations?pageSize=1");
+      signingIn = false;
       location.hash = "#/operations";
       route();
     } catch (failure) {
+      signingIn = false;
       clearSession();
       const message =
         failure instanceof ApiError && failure.status === 404
@@ -99,6 +105,7 @@ function route() {
 
 window.addEventListener("hashchange", route);
 window.addEventListener("minerun:unauthorized", () => {
+  if (signingIn) return;
   clearSession();
   route();
 });
