@@ -129,6 +129,13 @@ def test_upload_analyse_watch_map_and_report(
     saved = tmp_path / "report.pdf"
     download_info.value.save_as(saved)
     assert saved.read_bytes().startswith(b"%PDF")
+
+    page.get_by_role("link", name="Datasets").click()
+    page.get_by_role("button", name="Delete claims").click()
+    page.get_by_role("dialog", name="Delete claims?").get_by_role(
+        "button", name="Delete dataset"
+    ).click()
+    page.get_by_role("cell", name="No dataset yet", exact=False).wait_for()
     assert page.script_errors == []
 
 
