@@ -42,9 +42,12 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/stream.py
 	$(BIN)/python benchmarks/listing.py
 	$(BIN)/python benchmarks/cold_start.py
+	$(BIN)/python benchmarks/report_generation.py
+	$(BIN)/python benchmarks/batches.py
 
 bench-analysis: $(STAMP)
 	$(BIN)/python benchmarks/analysis.py
+	$(BIN)/python benchmarks/data_enrichment.py
 
 clean:
 	rm -rf $(VENV) var

@@ -36,6 +36,13 @@ class Settings(BaseSettings):
         5, ge=1, description="Crashed attempts (process died, lease expired) before Failed."
     )
     drain_seconds: float = Field(10.0, ge=0, description="On SIGTERM, time to finish work.")
+    health_port: int = Field(
+        0, ge=0, le=65535, description="`minerun worker`: port of its probes and metrics; 0: none."
+    )
+    log_format: Literal["auto", "json", "text"] = Field(
+        "auto", description="Log lines as JSON objects or text; auto: text on a terminal only."
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     priority_aging_seconds: float = Field(
         300.0, gt=0, description="Waiting this long raises an operation by one priority level."
     )
@@ -61,7 +68,7 @@ class Settings(BaseSettings):
     delivery_threads: int = Field(8, ge=1, le=256, description="Deliveries sent at once.")
     delivery_poll_seconds: float = Field(0.05, gt=0, description="Idle wait between claims.")
     stream_poll_seconds: float = Field(
-        0.1, gt=0, le=60, description="Longest wait before an event stream sees a new event."
+        0.05, gt=0, le=60, description="Longest wait before an event stream sees a new event."
     )
     stream_heartbeat_seconds: float = Field(
         15.0, gt=0, le=3600, description="Idle time before an event stream sends a comment."

@@ -92,6 +92,14 @@ def test_serve_says_when_it_is_ready_stops_cleanly_and_tells_how_to_get_a_token(
     assert output.index("demo token:") < output.index(f"listening on http://127.0.0.1:{port}")
     assert "ready with 1 slot" in output
     assert _token_works(first, token)
+    # The variables it prints for the operation commands work as given.
+    exports = _line_after(output, "for the command line").removeprefix("export ").split()
+    env = {**cluster.env({}), **dict(pair.split("=", 1) for pair in exports)}
+    assert env["MINERUN_TOKEN"] == token
+    listed = subprocess.run(
+        [*minerun_command(), "ops", "list"], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert (listed.returncode, listed.stdout.strip()) == (0, "(none)"), listed.stderr
     stopped = _stop(first)
     assert "leaked" not in stopped, stopped
 

@@ -3,7 +3,8 @@
 Every documented endpoint gets generated requests, valid and invalid, authenticated, with
 real ids of a dataset, operations in several statuses and a webhook where the path names
 one. No answer may be a 5xx, and every answer must conform to what the document declares
-(its content type, and its schema: problem details for every error). Runs on both databases.
+(its content type, its headers, and its schema: the declared answer model, problem
+details for every error). Runs on both databases.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from schemathesis.generation.modes import GenerationMode
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     negative_data_rejection,
+    response_headers_conformance,
     response_schema_conformance,
     status_code_conformance,
 )
@@ -38,6 +40,7 @@ CHECKS = [
     status_code_conformance,
     content_type_conformance,
     response_schema_conformance,
+    response_headers_conformance,
     negative_data_rejection,
 ]
 EXAMPLES = 10
@@ -172,9 +175,16 @@ def _exercise(operation: Any, mode: GenerationMode, target: Target) -> None:
 
 def test_every_endpoint_answers_within_its_contract(target: Target) -> None:
     schema = schemathesis.openapi.from_asgi("/openapi.json", target.api.client.app)
+    # Every request carries the token (the bearer scheme is tested on its own): a request
+    # made invalid only by leaving it out would be sent with it all the same.
+    schema.config.generation.update(with_security_parameters=False)
     failures, operations = [], 0
     for result in schema.get_all_operations():
         operation = result.ok()
+        if operation.path.endswith("/events"):
+            # A stream stays open until its operation ends: tested with real connections
+            # in tests/acceptance/test_event_stream.py.
+            continue
         operations += 1
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
             try:

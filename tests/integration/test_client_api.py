@@ -51,7 +51,9 @@ class InProcess(httpx.BaseTransport):
         answer = self.client.request(
             request.method, str(request.url), headers=dict(request.headers), content=request.read()
         )
-        return httpx.Response(answer.status_code, headers=answer.headers, content=answer.content)
+        # The content is already decoded: its encoding header no longer applies.
+        headers = [(k, v) for k, v in answer.headers.items() if k.lower() != "content-encoding"]
+        return httpx.Response(answer.status_code, headers=headers, content=answer.content)
 
 
 def sync_client(api: Api, token: str | None = None) -> Client:

@@ -84,8 +84,12 @@ def run_operation(settings: Settings, database: Database, **parameters: Any) -> 
 
 
 def event_rows(database: Database) -> list[dict[str, Any]]:
+    """The rows to deliver (the event stream's own rows are never delivered)."""
+    e = tn.outbox_events.c
     with database.engine.connect() as conn:
-        rows = conn.execute(select(tn.outbox_events).order_by(tn.outbox_events.c.seq))
+        rows = conn.execute(
+            select(tn.outbox_events).where(e.target_kind != "stream").order_by(e.seq)
+        )
         return [dict(r) for r in rows.mappings()]
 
 

@@ -63,8 +63,9 @@ def subscribe(
 
 
 def events(database: Database, **where: Any) -> list[dict[str, Any]]:
+    """The rows for delivery targets (the event stream's own rows are tested elsewhere)."""
     e = tn.outbox_events.c
-    query = select(tn.outbox_events).order_by(e.seq)
+    query = select(tn.outbox_events).where(e.target_kind != "stream").order_by(e.seq)
     for name, value in where.items():
         query = query.where(getattr(e, name) == value)
     with database.engine.connect() as conn:

@@ -76,7 +76,7 @@ def test_a_full_analysis_has_every_section_of_the_contract(api: Api, dataset: st
     summary = results["summary"]
     assert summary["recordsAnalyzed"] == summary_events(api, dataset)
     assert summary["processVariants"] == 4 and summary["dataQualityScore"] == 100.0
-    assert summary["anomaliesDetected"] is not None and summary["reportsCreated"] == 5
+    assert summary["anomaliesDetected"] is not None and summary["reportsCreated"] == 6
     assert 0 < summary["overallConfidenceScore"] <= 100
     loading, found, ml, report = (p["results"] for p in results["phaseResults"])
     assert loading["validRecords"] == loading["recordsLoaded"]
@@ -86,6 +86,9 @@ def test_a_full_analysis_has_every_section_of_the_contract(api: Api, dataset: st
     assert found["performanceMetrics"]["averageCycleTime"].endswith("hours")
     assert found["performanceMetrics"]["bottleneckActivities"]
     assert 0.9 <= found["conformance"]["fitness"] <= 1.0
+    assert 0.9 <= found["conformance"]["alignmentFitness"] <= 1.0
+    assert found["conformance"]["alignmentDetail"]["reason"] is None
+    assert loading["eventSelection"]["lifecycle"] == "all"
     assert ml["anomalies"]["falsePositiveRate"] is None
     assert "label" in ml["anomalies"]["falsePositiveRateReason"]
     assert ml["patterns"]["frequentPatterns"] > 0
@@ -97,6 +100,10 @@ def test_a_full_analysis_has_every_section_of_the_contract(api: Api, dataset: st
     by_name = {a["name"]: a["downloadUrl"] for a in results["artifacts"]}
     assert download(api, by_name["Process Mining Analysis Report"]).startswith(b"%PDF")
     etree.fromstring(download(api, by_name["Process Model Visualization"]))
+    performance_map = download(api, by_name["Process Map (performance)"]).decode()
+    assert etree.fromstring(performance_map.encode()) is not None and "mean " in performance_map
+    drawn = report["processMap"]
+    assert drawn["activitiesShown"] == drawn["activities"] == 5 and drawn["edgesShown"] > 0
     bpmn = etree.fromstring(download(api, by_name["Process Model (BPMN)"]))
     assert bpmn.tag.endswith("definitions")
     full = json.loads(download(api, by_name["Full Results"]))

@@ -4,6 +4,12 @@ Every function takes a canonical log frame (see :mod:`minerun.analysis.columns`)
 of a case are ordered by (timestamp, event_index), so equal timestamps keep file order.
 Durations are in seconds (float, microsecond precision). The definitions are written out
 for analysts in ``docs/analysis/discovery.md``.
+
+An interval log (activity instances with a start and an end, see
+:mod:`minerun.analysis.event_selection`) is read as pm4py reads one: with ``intervals=True``
+the events of a case are ordered by (start, end, event_index), and the time of a
+directly-follows edge is the wait from the source's end to the target's start, floored at 0
+(an instance that starts before the previous one ends did not wait).
 """
 
 from __future__ import annotations
@@ -104,11 +110,16 @@ class Discovery:
     complexity: Complexity
 
 
-def discover(frame: pl.DataFrame) -> Discovery:
-    """Compute the activities, DFG, start/end activities, variants and complexity of a log."""
-    ordered = _ordered(frame)
+def discover(frame: pl.DataFrame, *, intervals: bool = False) -> Discovery:
+    """Compute the activities, DFG, start/end activities, variants and complexity of a log.
+
+    ``intervals``: the log holds activity instances (a ``start_timestamp`` column), read as
+    described in the module.
+    """
+    interval = intervals and START_TIMESTAMP in frame.columns
+    ordered = _ordered(frame, intervals=interval)
     activities = _activity_stats(ordered)
-    edges = _directly_follows(ordered)
+    edges = _directly_follows(ordered, intervals=interval)
     found = _variants(ordered)
     return Discovery(
         cases=ordered[CASE].n_unique(),
@@ -130,9 +141,10 @@ def activity_stats(frame: pl.DataFrame) -> tuple[ActivityStats, ...]:
     return _activity_stats(frame)
 
 
-def directly_follows(frame: pl.DataFrame) -> tuple[DfgEdge, ...]:
+def directly_follows(frame: pl.DataFrame, *, intervals: bool = False) -> tuple[DfgEdge, ...]:
     """The directly-follows graph with frequency and time per edge, most frequent first."""
-    return _directly_follows(_ordered(frame))
+    interval = intervals and START_TIMESTAMP in frame.columns
+    return _directly_follows(_ordered(frame, intervals=interval), intervals=interval)
 
 
 def start_activities(frame: pl.DataFrame) -> dict[str, int]:
@@ -178,7 +190,9 @@ def complexity(activities: int, transitions: int) -> Complexity:
     return Complexity(round(score, 3), label)
 
 
-def _ordered(frame: pl.DataFrame) -> pl.DataFrame:
+def _ordered(frame: pl.DataFrame, *, intervals: bool = False) -> pl.DataFrame:
+    if intervals:
+        return frame.sort([CASE, START_TIMESTAMP, TIMESTAMP, EVENT_INDEX])
     return frame.sort([CASE, TIMESTAMP, EVENT_INDEX])
 
 
@@ -201,22 +215,25 @@ def _activity_stats(frame: pl.DataFrame) -> tuple[ActivityStats, ...]:
     return tuple(ActivityStats(*row) for row in table.iter_rows())
 
 
-def _pairs(ordered: pl.DataFrame) -> pl.DataFrame:
+def _pairs(ordered: pl.DataFrame, *, intervals: bool = False) -> pl.DataFrame:
     """Each event with the next event of its case: ``source``, ``target``, ``seconds``."""
     following = pl.col(CASE).shift(-1) == pl.col(CASE)
+    begins = pl.col(START_TIMESTAMP if intervals else TIMESTAMP).shift(-1)
+    if intervals:
+        begins = pl.max_horizontal(begins, pl.col(TIMESTAMP))
     return ordered.select(
         pl.col(CASE),
         pl.col(ACTIVITY).alias("source"),
         pl.col(ACTIVITY).shift(-1).alias("target"),
-        duration_seconds(pl.col(TIMESTAMP).shift(-1) - pl.col(TIMESTAMP)).alias("seconds"),
+        duration_seconds(begins - pl.col(TIMESTAMP)).alias("seconds"),
         following.alias("_follows"),
     ).filter(pl.col("_follows"))
 
 
-def _directly_follows(ordered: pl.DataFrame) -> tuple[DfgEdge, ...]:
+def _directly_follows(ordered: pl.DataFrame, *, intervals: bool = False) -> tuple[DfgEdge, ...]:
     seconds = pl.col("seconds")
     table = (
-        _pairs(ordered)
+        _pairs(ordered, intervals=intervals)
         .group_by("source", "target")
         .agg(
             pl.len().alias("count"),

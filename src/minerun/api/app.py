@@ -10,13 +10,24 @@ from datetime import timedelta
 
 from fastapi import FastAPI
 
-from minerun.api import errors
+from minerun.api import errors, openapi
 from minerun.api.event_hub import EventHub
 from minerun.api.guard import RequestGuard
-from minerun.api.routes import console, datasets, events, health, operations, webhooks
+from minerun.api.observe import RequestObserver
+from minerun.api.routes import (
+    batches,
+    console,
+    datasets,
+    events,
+    health,
+    operations,
+    status,
+    webhooks,
+)
 from minerun.config import Settings, load_settings
 from minerun.kinds.registry import load_registry
 from minerun.notify.deliverer import start_deliverer
+from minerun.services.batches import BatchService
 from minerun.services.datasets import DatasetService
 from minerun.services.operations import OperationService
 from minerun.services.webhooks import WebhookService
@@ -39,6 +50,7 @@ def create_app(settings: Settings, embedded_worker: bool = False) -> FastAPI:
         app.state.settings = settings
         app.state.database = database
         app.state.operations = OperationService(settings, database, registry)
+        app.state.batches = BatchService(app.state.operations)
         app.state.datasets = DatasetService(settings, database)
         app.state.link_secret = settings.secret_key or service_secret(database.engine, "links")
         app.state.webhooks = WebhookService(settings, WebhookStore(database.engine))
@@ -70,18 +82,23 @@ def create_app(settings: Settings, embedded_worker: bool = False) -> FastAPI:
         title="minerun",
         version="0.1.0",
         summary="Long-running process-mining operations, run asynchronously.",
+        description=openapi.DESCRIPTION,
         lifespan=lifespan,
     )
     errors.install(app)
     app.add_middleware(RequestGuard, max_json_bytes=settings.max_json_bytes)
+    # Added last, so it runs first: it times and logs every answer, the guard's too.
+    app.add_middleware(RequestObserver)
     app.include_router(health.router)
     app.include_router(webhooks.router)
     app.include_router(operations.router)
+    app.include_router(status.router)
+    app.include_router(batches.router)
     app.include_router(datasets.router)
     app.include_router(events.router)
     app.include_router(console.router)
     generate = app.openapi
-    app.openapi = lambda: app.openapi_schema or errors.document(generate())  # type: ignore[method-assign]
+    app.openapi = lambda: app.openapi_schema or openapi.document(generate())  # type: ignore[method-assign]
     return app
 
 

@@ -10,12 +10,42 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import Request, Response
 
+from minerun.domain.estimates import Queue
+from minerun.domain.progress import progress_of, timing_of
+from minerun.domain.records import Operation
+
 GZIP_MIN_BYTES = 1024
 """Smaller answers are sent as they are: compressing them saves less than it costs."""
+
+
+RETRY_AFTER: dict[str, Any] = {
+    "description": "Whole seconds to wait before asking again about this unfinished "
+    "operation, from its estimates (absent once it has ended)",
+    "schema": {"type": "integer", "minimum": 1, "maximum": 60},
+}
+STATUS_HEADERS: dict[str, dict[str, Any]] = {
+    "Retry-After": RETRY_AFTER,
+    "ETag": {
+        "description": "A weak tag of this answer: send it in If-None-Match to get 304 while "
+        "the answer is unchanged",
+        "schema": {"type": "string"},
+    },
+}
+NOT_MODIFIED: dict[str, Any] = {
+    "description": "Not modified: the answer still has the ETag sent in If-None-Match.",
+    "headers": STATUS_HEADERS,
+}
+
+
+def retry_after(op: Operation, queue: Queue | None) -> int:
+    """When to look again at an unfinished operation, from its estimates (``Timing``)."""
+    now = datetime.now(UTC)
+    return timing_of(op, progress_of(op, now), queue, now).retry_after()
 
 
 def _encode(document: Any) -> bytes:

@@ -13,6 +13,7 @@ from fastapi import Depends, Header, Path, Query, Request
 from minerun.api.auth import Principal, authorize
 from minerun.api.views import Links
 from minerun.config import Settings
+from minerun.services.batches import BatchService
 from minerun.services.datasets import DatasetService
 from minerun.services.operations import OperationService
 from minerun.services.webhooks import WebhookService
@@ -31,6 +32,10 @@ async def _service(request: Request) -> OperationService:
     return request.app.state.operations  # type: ignore[no-any-return]
 
 
+async def _batches(request: Request) -> BatchService:
+    return request.app.state.batches  # type: ignore[no-any-return]
+
+
 async def _datasets(request: Request) -> DatasetService:
     return request.app.state.datasets  # type: ignore[no-any-return]
 
@@ -45,11 +50,17 @@ async def _webhooks(request: Request) -> WebhookService:
     return request.app.state.webhooks  # type: ignore[no-any-return]
 
 
+TenantId = Annotated[str, Path(alias="tenantId", description="The tenant (a GUID)")]
+ProjectId = Annotated[str, Path(alias="projectId", description="The project (a GUID)")]
+Authorization = Annotated[str | None, Header(include_in_schema=False)]
+"""The bearer token; documented once, as the document's security scheme."""
+
+
 def _principal(
     request: Request,
-    tenant_id: Annotated[str, Path(alias="tenantId")],
-    project_id: Annotated[str, Path(alias="projectId")],
-    authorization: Annotated[str | None, Header()] = None,
+    tenant_id: TenantId,
+    project_id: ProjectId,
+    authorization: Authorization = None,
 ) -> Principal:
     return authorize(request.app.state.database.tokens, authorization, tenant_id, project_id)
 
@@ -61,6 +72,7 @@ PageNumber = Annotated[int, Query(ge=1, le=MAX_PAGE)]
 SettingsDep = Annotated[Settings, Depends(_settings)]
 DatabaseDep = Annotated[Database, Depends(_database)]
 DatasetsDep = Annotated[DatasetService, Depends(_datasets)]
+BatchesDep = Annotated[BatchService, Depends(_batches)]
 ServiceDep = Annotated[OperationService, Depends(_service)]
 LinksDep = Annotated[Links, Depends(_links)]
 PrincipalDep = Annotated[Principal, Depends(_principal)]

@@ -123,7 +123,13 @@ def _allowed(request: Request) -> list[str]:
 
 
 def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unhandled error on %s", request.url.path, exc_info=exc)
+    log.exception(
+        "unhandled error on %s %s",
+        request.method,
+        request.url.path,
+        exc_info=exc,
+        extra={"requestId": request.scope.get("state", {}).get("request_id")},
+    )
     return problem(500, "An unexpected error occurred.", "internal-error", request)
 
 
@@ -147,24 +153,6 @@ PROBLEM_SCHEMA: dict[str, Any] = {
         },
     },
 }
-
-
-def document(openapi: dict[str, Any]) -> dict[str, Any]:
-    """Declare what every error answer is: an RFC 9457 problem (FastAPI's generated 422
-    schema describes answers this API never gives, since invalid requests answer 400)."""
-    openapi.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
-    answer = {
-        "description": "An error, as RFC 9457 problem details",
-        "content": {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}},
-    }
-    for operations in openapi.get("paths", {}).values():
-        for operation in operations.values():
-            responses = operation.setdefault("responses", {})
-            responses.pop("422", None)
-            responses["default"] = answer
-    for unused in ("HTTPValidationError", "ValidationError"):
-        openapi["components"]["schemas"].pop(unused, None)
-    return openapi
 
 
 def install(app: FastAPI) -> None:

@@ -2,16 +2,20 @@
 
 One thread per process numbers new events (:func:`minerun.store.event_stream.sequence`),
 reads whom they are about and wakes the streams waiting for those. It looks when PostgreSQL
-notifies (``LISTEN``) and at least every ``poll_seconds`` (SQLite, or a lost notification).
-Streams read their events from the database themselves: the hub carries no event, so any
-API process serves any client, an event committed while nobody listened is still there, and
-a client that stops reading holds up only its own stream. The hub also deletes stream events
-older than the retention, once every ``PRUNE_EVERY_SECONDS``.
+notifies (``LISTEN``, and every second in case a notification was lost), and on SQLite
+every ``poll_seconds``.
+Streams read their events from the database, not from any worker: any API process serves
+any client, an event committed while nobody listened is still there, and a client that stops
+reading holds up only its own stream. The events the hub has just read are kept for a while
+(the last ``RECENT_EVENTS``), so that a thousand streams woken by one event read it from
+memory rather than each with a query; a stream further behind reads the database. The hub
+also deletes stream events older than the retention, once every ``PRUNE_EVERY_SECONDS``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import bisect
 import logging
 import threading
 import time
@@ -28,6 +32,9 @@ from minerun.store.wakeup import EVENTS_CHANNEL
 log = logging.getLogger(__name__)
 
 PRUNE_EVERY_SECONDS = 600.0
+NOTIFIED_POLL_SECONDS = 1.0
+"""On PostgreSQL, notifications wake the hub; it also looks this often in case one was lost."""
+RECENT_EVENTS = 2000
 
 
 class Waiter:
@@ -68,6 +75,10 @@ class EventHub:
         self._thread: threading.Thread | None = None
         self._last: int | None = None
         self._pruned_at = 0.0
+        # Events numbered after ``_floor``, in order, all of them (numbers are consecutive).
+        self._floor: int | None = None
+        self._recent: list[event_stream.StreamEvent] = []
+        self._recent_seqs: list[int] = []
 
     @property
     def streams(self) -> int:
@@ -83,6 +94,23 @@ class EventHub:
                 self._thread = threading.Thread(target=self._run, name="event-hub", daemon=True)
                 self._thread.start()
         return waiter
+
+    def recent(
+        self, scope: Scope, operation_id: str | None, after: int, limit: int
+    ) -> list[event_stream.StreamEvent] | None:
+        """The events after ``after`` for such a stream, from memory; None when ``after`` is
+        older than what the hub keeps (read the database then)."""
+        with self._lock:
+            if self._floor is None or after < self._floor:
+                return None
+            start = bisect.bisect_right(self._recent_seqs, after)
+            found = []
+            for item in self._recent[start:]:
+                if item.scope == scope and operation_id in (None, item.operation_id):
+                    found.append(item)
+                    if len(found) == limit:
+                        break
+            return found
 
     def forget(self, waiter: Waiter) -> None:
         with self._lock:
@@ -111,13 +139,14 @@ class EventHub:
             conn.execute(f"LISTEN {EVENTS_CHANNEL}")
             self._step()  # what was committed before LISTEN took effect
             while not self._closed.is_set():
-                for _ in conn.notifies(timeout=self._poll, stop_after=1):
+                pause = max(self._poll, NOTIFIED_POLL_SECONDS)
+                for _ in conn.notifies(timeout=pause, stop_after=1):
                     pass
                 self._step()
 
     def _step(self) -> None:
         if self._last is None:
-            self._last = event_stream.latest(self._engine)
+            self._last = self._floor = event_stream.latest(self._engine)
         if event_stream.unnumbered(self._engine):  # a read first: no write lock when idle
             event_stream.sequence(self._engine)
         while True:
@@ -125,6 +154,7 @@ class EventHub:
             if not fresh:
                 break
             self._last = fresh[-1].stream_seq
+            self._remember(fresh)
             self._wake({(n.scope, n.operation_id) for n in fresh})
             if len(fresh) < event_stream.SEQUENCE_BATCH:
                 break
@@ -133,6 +163,15 @@ class EventHub:
             removed = event_stream.prune(self._engine, datetime.now(UTC) - self._retention)
             if removed:
                 log.info("deleted %d stream events past the retention", removed)
+
+    def _remember(self, fresh: list[event_stream.StreamEvent]) -> None:
+        with self._lock:
+            self._recent += fresh
+            self._recent_seqs += [item.stream_seq for item in fresh]
+            excess = len(self._recent) - RECENT_EVENTS
+            if excess > RECENT_EVENTS // 4:  # trimmed in blocks, not at every event
+                self._floor = self._recent_seqs[excess - 1]
+                del self._recent[:excess], self._recent_seqs[:excess]
 
     def _wake(self, about: set[tuple[Scope, str | None]]) -> None:
         scopes = {scope for scope, _ in about}

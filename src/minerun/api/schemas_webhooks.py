@@ -19,6 +19,11 @@ EventName = Literal[
     "operation.failed",
     "operation.cancelled",
     "operation.timeout",
+    "batch.started",
+    "batch.operation.completed",
+    "batch.completed",
+    "batch.failed",
+    "batch.cancelled",
 ]
 _HEADER_NAME = re.compile(r"[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}")
 
@@ -57,7 +62,7 @@ def _check_headers(headers: dict[str, str] | None) -> dict[str, str] | None:
 class CreateWebhookBody(Strict):
     webhook_url: Annotated[str, Field(min_length=1, max_length=2048)]
     webhook_name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
-    events: list[EventName] = Field(min_length=1, max_length=7)
+    events: list[EventName] = Field(min_length=1, max_length=12)
     filters: WebhookFilters | None = None
     authentication: Authentication | None = None
     retry_policy: WebhookRetryPolicy | None = None
@@ -72,7 +77,7 @@ class UpdateWebhookBody(Strict):
 
     webhook_url: Annotated[str, Field(min_length=1, max_length=2048)] | None = None
     webhook_name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
-    events: list[EventName] | None = Field(None, min_length=1, max_length=7)
+    events: list[EventName] | None = Field(None, min_length=1, max_length=12)
     filters: WebhookFilters | None = None
     authentication: Authentication | None = None
     retry_policy: WebhookRetryPolicy | None = None

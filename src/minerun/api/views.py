@@ -259,6 +259,8 @@ def status_view(
         "lastErrorType": op.last_error_type,
         "retryOf": op.retry_of,
         "retryNumber": op.retry_number or None,
+        "batchId": op.batch_id,
+        "operationKey": op.operation_key,
     }
     if op.cancellation:
         view["cancellation"] = op.cancellation
@@ -276,6 +278,8 @@ def list_item(op: Operation, now: datetime, queue: Queue | None = None) -> dict[
         "priority": op.priority.value,
         "dateCreated": iso(op.created_at),
         "startTime": iso(op.started_at),
+        "batchId": op.batch_id,
+        "operationKey": op.operation_key,
     }
     if op.status in TERMINAL:
         item["endTime"] = iso(op.finished_at)

@@ -18,13 +18,14 @@ from minerun.client import models
 from minerun.client._base import BaseClient, Call, given
 from minerun.client._follow import follow_async
 from minerun.client._transfer import Progress, filename
+from minerun.client.batches import AsyncBatches
 from minerun.client.errors import TransportError, from_response
 
 T = TypeVar("T")
 P = TypeVar("P", bound=models.Page)
 
 
-class AsyncClient(BaseClient):
+class AsyncClient(AsyncBatches, BaseClient):
     """minerun over HTTP, with asyncio. Arguments default to ``MINERUN_URL``, ``MINERUN_TOKEN``,
     ``MINERUN_TENANT`` and ``MINERUN_PROJECT``; see docs/client.md."""
 

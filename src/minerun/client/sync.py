@@ -18,13 +18,14 @@ from minerun.client import models
 from minerun.client._base import BaseClient, Call, given
 from minerun.client._follow import follow_sync
 from minerun.client._transfer import Progress, filename
+from minerun.client.batches import SyncBatches
 from minerun.client.errors import TransportError, from_response
 
 T = TypeVar("T")
 P = TypeVar("P", bound=models.Page)
 
 
-class Client(BaseClient):
+class Client(SyncBatches, BaseClient):
     """minerun over HTTP, blocking. Arguments default to ``MINERUN_URL``, ``MINERUN_TOKEN``,
     ``MINERUN_TENANT`` and ``MINERUN_PROJECT``; see docs/client.md."""
 

@@ -143,6 +143,8 @@ class Operation:
     artifacts: tuple[Artifact, ...] = ()
     attempts: tuple[Attempt, ...] = ()
     queue_key: float = 0.0
+    batch_id: str | None = None
+    operation_key: str | None = None
 
     @classmethod
     def from_row(
@@ -155,8 +157,10 @@ class Operation:
         fields = {
             name: row[name]
             for name in cls.__slots__
-            if name not in ("scope", "phases", "artifacts", "attempts")
+            if name not in ("scope", "phases", "artifacts", "attempts", "batch_id", "operation_key")
         }
+        fields["batch_id"] = row.get("batch_id")
+        fields["operation_key"] = row.get("operation_key")
         fields["priority"] = Priority(row["priority"])
         fields["status"] = OperationStatus(row["status"])
         return cls(

@@ -59,6 +59,22 @@ class DatasetSpec:
     derived_from: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class SourceOperation:
+    """Another operation of the same tenant and project whose outputs a phase reads.
+
+    ``results`` holds its completed phases' results by phase name; ``summary`` its results'
+    summary block.
+    """
+
+    id: str
+    operation_type: str
+    status: str
+    parameters: Mapping[str, Any]
+    results: Mapping[str, Any]
+    summary: Mapping[str, Any]
+
+
 class PhaseContext(Protocol):
     """What a running phase can see and do."""
 
@@ -126,6 +142,11 @@ class PhaseContext(Protocol):
         """List a dataset the phase wrote, in the same transaction that completes the phase."""
         ...
 
+    def source_operation(self, operation_id: str) -> SourceOperation:
+        """An operation of this one's tenant and project, the input of a kind that reports on
+        others; raises :class:`PhaseInputError` when there is none with that id."""
+        ...
+
 
 PhaseFunction = Callable[[PhaseContext], dict[str, Any]]
 ParameterCheck = Callable[[Mapping[str, Any]], list[dict[str, str]]]
@@ -177,6 +198,9 @@ class Kind:
     the named dataset (``parameters.datasetId``), such as a time window outside its events;
     ``count_records`` tells how many records an operation will process (for estimates), or
     None; ``summarize`` turns the phase results into the results' ``summary`` block.
+    ``source_operations`` maps parameters that name another operation to the operation type
+    they must name: the submission refuses an id that is unknown in the project, of another
+    type or not Completed.
     """
 
     name: str
@@ -187,6 +211,7 @@ class Kind:
     check_dataset: DatasetCheck = field(default=_no_dataset_errors)
     count_records: RecordCount = field(default=_unknown_count)
     summarize: Summarizer = field(default=_no_summary)
+    source_operations: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def phase_names(self) -> list[str]:

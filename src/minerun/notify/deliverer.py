@@ -23,6 +23,7 @@ import httpx
 from sqlalchemy import Engine
 
 from minerun.config import Settings
+from minerun.metrics import DELIVERIES, DELIVERY_SECONDS
 from minerun.notify import messages
 from minerun.notify.backoff import next_delay, schedule_delay
 from minerun.notify.email_sender import SmtpSettings, send_email
@@ -126,7 +127,11 @@ class Deliverer:
         policy = None
         if event.subscription_id and event.subscription_id in context.endpoints:
             policy = context.endpoints[event.subscription_id].retry_policy
-        return decide(event, attempt, policy, _now())
+        result = decide(event, attempt, policy, _now())
+        DELIVERIES.labels(event.target_kind, result.status).inc()
+        if attempt.latency_ms is not None:
+            DELIVERY_SECONDS.labels(event.target_kind).observe(attempt.latency_ms / 1000)
+        return result
 
     # -- channels ---------------------------------------------------------------------------
 

@@ -29,6 +29,11 @@ FAILED = "operation.failed"
 CANCELLED = "operation.cancelled"
 TIMEOUT = "operation.timeout"
 TEST = "webhook.test"
+BATCH_STARTED = "batch.started"
+BATCH_OPERATION_COMPLETED = "batch.operation.completed"
+BATCH_COMPLETED = "batch.completed"
+BATCH_FAILED = "batch.failed"
+BATCH_CANCELLED = "batch.cancelled"
 
 EVENT_TYPES: tuple[str, ...] = (
     STARTED,
@@ -40,6 +45,23 @@ EVENT_TYPES: tuple[str, ...] = (
     TIMEOUT,
 )
 """Every operation event a subscription can ask for."""
+
+BATCH_EVENT_TYPES: tuple[str, ...] = (
+    BATCH_STARTED,
+    BATCH_OPERATION_COMPLETED,
+    BATCH_COMPLETED,
+    BATCH_FAILED,
+    BATCH_CANCELLED,
+)
+"""Every batch event a subscription can ask for (docs/batches.md)."""
+
+# Which of a batch's callbacks hears which batch event: onBatchComplete hears the batch's end,
+# whatever its outcome.
+BATCH_CALLBACK_EVENTS: dict[str, tuple[str, ...]] = {
+    "onBatchStart": (BATCH_STARTED,),
+    "onOperationComplete": (BATCH_OPERATION_COMPLETED,),
+    "onBatchComplete": (BATCH_COMPLETED, BATCH_FAILED, BATCH_CANCELLED),
+}
 
 TERMINAL_EVENTS = frozenset({COMPLETED, FAILED, CANCELLED, TIMEOUT})
 """The events that end an operation's stream (when the operation is still terminal)."""
@@ -83,10 +105,15 @@ class Subscription:
             ),
         )
 
-    def wants(self, event_type: str, operation_type: str, priority: str) -> bool:
-        """Whether this subscription receives ``event_type`` about such an operation."""
+    def wants(self, event_type: str, operation_type: str | None, priority: str | None) -> bool:
+        """Whether this subscription receives ``event_type`` about such an operation.
+
+        A batch-wide event (no operation: None for both) is filtered by its type only.
+        """
         if event_type not in self.events:
             return False
+        if operation_type is None and priority is None:
+            return True
         if self.operation_types and operation_type not in self.operation_types:
             return False
         return not self.priorities or priority in self.priorities
@@ -110,10 +137,15 @@ STREAM_TARGET = Target("stream", "stream", increment=STREAM_PROGRESS_INCREMENT)
 """The event stream: every event of every operation is kept for it, whoever listens."""
 
 
-def callback_targets(event_type: str, callbacks: Mapping[str, Any] | None) -> list[Target]:
-    """The operation's callback URLs that hear ``event_type``."""
+def callback_targets(
+    event_type: str,
+    callbacks: Mapping[str, Any] | None,
+    routing: Mapping[str, tuple[str, ...]] = CALLBACK_EVENTS,
+) -> list[Target]:
+    """The callback URLs (an operation's, or a batch's with ``BATCH_CALLBACK_EVENTS``) that
+    hear ``event_type``."""
     targets = []
-    for name, heard in CALLBACK_EVENTS.items():
+    for name, heard in routing.items():
         url = (callbacks or {}).get(name)
         if url and event_type in heard:
             targets.append(Target("callback", f"cb-{_digest(str(url))}", url=str(url)))

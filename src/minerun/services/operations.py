@@ -95,6 +95,7 @@ class OperationService:
         """The kind's own checks, that a named dataset exists in this project, then the
         kind's checks against that dataset: what is known to fail is refused now."""
         errors = [*allocation_errors(parameters), *kind.check_parameters(parameters)]
+        errors += self._source_errors(scope, kind, parameters)
         if errors:
             raise InvalidInput("The parameters are not valid for this operation type.", errors)
         dataset_id = parameters.get("datasetId")
@@ -112,6 +113,30 @@ class OperationService:
             raise UnprocessableContent(
                 f"The parameters cannot be used with dataset {dataset_id}.", errors
             )
+
+    def _source_errors(
+        self, scope: Scope, kind: Kind, parameters: dict[str, Any]
+    ) -> list[dict[str, str]]:
+        """Operations the parameters name as inputs: each must be a Completed operation of
+        the expected type in this project."""
+        errors = []
+        for name, expected in kind.source_operations.items():
+            value = parameters.get(name)
+            if not isinstance(value, str):
+                continue  # absent or malformed: the kind's own check says so
+            try:
+                source = self.database.operations.get(scope, value, details=False)
+            except NotFound:
+                reason = "no such operation in this project"
+            else:
+                if source.operation_type != expected:
+                    reason = f"must name a {expected}, not a {source.operation_type}"
+                elif source.status is not OperationStatus.COMPLETED:
+                    reason = f"the operation is {source.status.value}, not Completed"
+                else:
+                    continue
+            errors.append({"field": f"parameters.{name}", "reason": reason})
+        return errors
 
     def _commit(
         self,
@@ -210,6 +235,8 @@ class OperationService:
             "retry_number": 0,
             "retry_info": None,
             "outcome": None,
+            "batch_id": None,
+            "operation_key": None,
         }
 
     def cost(self, resources: dict[str, Any], seconds: float) -> float:
@@ -267,6 +294,18 @@ class OperationService:
                 f"{operation_id} is {original.status}.",
                 currentStatus=original.status.value,
             )
+        row, phases, artifacts = self.retry_rows(scope, original, request, by)
+        started = self._commit(row, phases, artifacts, None, lambda op: ({}, ""))
+        assert started.operation is not None
+        if not request.preserve_original_results:
+            self.database.operations.drop_artifacts(original.id)
+        return original, started.operation
+
+    def retry_rows(
+        self, scope: Scope, original: Operation, request: RetryRequest, by: str
+    ) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
+        """The rows of a retry of ``original`` (operation, phases, reused artifacts), not
+        committed: a batch retry commits several at once."""
         kind = self.kind(original.operation_type)
         parameters = original.parameters
         if request.modify_parameters and request.updated_parameters:
@@ -311,11 +350,7 @@ class OperationService:
             "progressSaved": round(100.0 * (1.0 - remaining), 1),
             "retryAttemptDate": iso(now),
         }
-        started = self._commit(row, phases, artifacts, None, lambda op: ({}, ""))
-        assert started.operation is not None
-        if not request.preserve_original_results:
-            self.database.operations.drop_artifacts(original.id)
-        return original, started.operation
+        return row, phases, artifacts
 
 
 def _resources(kind: Kind, parameters: dict[str, Any]) -> dict[str, int]:

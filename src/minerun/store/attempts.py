@@ -62,3 +62,20 @@ def total_run_seconds(conn: Connection, operation_id: str, now: datetime) -> flo
         select(a.started_at, a.ended_at).where(a.operation_id == operation_id)
     ).all()
     return float(sum(((end or now) - start).total_seconds() for start, end in rows))
+
+
+def finish_phases(
+    conn: Connection, operation_id: str, running_to: PhaseStatus, now: datetime
+) -> None:
+    """Close the phases of an operation that ends early: the running one, then the pending ones."""
+    p = t.phases.c
+    conn.execute(
+        update(t.phases)
+        .where(p.operation_id == operation_id, p.status == PhaseStatus.RUNNING)
+        .values(status=running_to, finished_at=now)
+    )
+    conn.execute(
+        update(t.phases)
+        .where(p.operation_id == operation_id, p.status == PhaseStatus.PENDING)
+        .values(status=PhaseStatus.SKIPPED)
+    )

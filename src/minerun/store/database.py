@@ -5,6 +5,8 @@ from __future__ import annotations
 from sqlalchemy import Engine, text
 
 from minerun.store import migrate
+from minerun.store.batches import BatchStore
+from minerun.store.census import CensusStore
 from minerun.store.datasets import DatasetStore
 from minerun.store.engine import make_engine
 from minerun.store.operations import OperationStore
@@ -22,9 +24,11 @@ class Database:
         self.waker = Waker(self.engine)
         self.operations = OperationStore(self.engine, self.waker)
         self.queue = QueueStore(self.engine, self.waker)
+        self.batches = BatchStore(self.engine, self.waker)
         self.tokens = TokenStore(self.engine)
         self.datasets = DatasetStore(self.engine)
         self.workload = WorkloadStore(self.engine)
+        self.census = CensusStore(self.engine)
 
     def migrate(self) -> None:
         migrate.upgrade(self.engine)

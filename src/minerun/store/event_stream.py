@@ -14,11 +14,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Engine, bindparam, delete, func, or_, select, text, update
 
 from minerun.domain.records import Scope
+from minerun.domain.statuses import TERMINAL, OperationStatus
 from minerun.notify import events as ev
+from minerun.store import tables as t
 from minerun.store import tables_notify as tn
 from minerun.store.engine import is_sqlite, reader
 from minerun.store.wakeup import EVENTS_CHANNEL
@@ -31,21 +34,20 @@ SEQUENCE_BATCH = 1000
 
 @dataclass(frozen=True, slots=True)
 class StreamEvent:
-    """One event as a stream shows it: its ``id``, its type and its JSON document."""
-
-    stream_seq: int
-    operation_id: str | None
-    event_type: str
-    body: str
-
-
-@dataclass(frozen=True, slots=True)
-class Sequenced:
-    """What a newly numbered event tells the readers waiting in a process: whom it is about."""
+    """One event as a stream shows it: its ``id``, whom it is about, its type and document."""
 
     stream_seq: int
     scope: Scope
     operation_id: str | None
+    event_type: str
+    body: str
+
+    @classmethod
+    def from_row(cls, row: Any) -> StreamEvent:
+        return cls(int(row[0]), Scope(row[1], row[2]), row[3], row[4], row[5])
+
+
+_COLUMNS = (e.stream_seq, e.tenant_id, e.project_id, e.operation_id, e.event_type, e.body)
 
 
 def sequence(engine: Engine, limit: int = SEQUENCE_BATCH) -> int:
@@ -91,16 +93,16 @@ def unnumbered(engine: Engine) -> bool:
     return found is not None
 
 
-def numbered_since(engine: Engine, after: int, limit: int = SEQUENCE_BATCH) -> list[Sequenced]:
-    """The events numbered after ``after``, without their bodies (who is to be woken)."""
+def numbered_since(engine: Engine, after: int, limit: int = SEQUENCE_BATCH) -> list[StreamEvent]:
+    """Every project's events numbered after ``after``."""
     with reader(engine).connect() as conn:
         rows = conn.execute(
-            select(e.stream_seq, e.tenant_id, e.project_id, e.operation_id)
+            select(*_COLUMNS)
             .where(e.target_kind == STREAM_KIND, e.stream_seq > after)
             .order_by(e.stream_seq)
             .limit(limit)
         ).all()
-    return [Sequenced(int(r[0]), Scope(r[1], r[2]), r[3]) for r in rows]
+    return [StreamEvent.from_row(r) for r in rows]
 
 
 def latest(engine: Engine) -> int:
@@ -120,7 +122,7 @@ def read(
     limit: int = 200,
 ) -> list[StreamEvent]:
     """The numbered events of a project (or of one of its operations) after ``after``."""
-    query = select(e.stream_seq, e.operation_id, e.event_type, e.body).where(
+    query = select(*_COLUMNS).where(
         e.target_kind == STREAM_KIND,
         e.stream_seq > after,
         e.tenant_id == scope.tenant_id,
@@ -130,7 +132,7 @@ def read(
         query = query.where(e.operation_id == operation_id)
     with reader(engine).connect() as conn:
         rows = conn.execute(query.order_by(e.stream_seq).limit(limit)).all()
-    return [StreamEvent(int(r[0]), r[1], r[2], r[3]) for r in rows]
+    return [StreamEvent.from_row(r) for r in rows]
 
 
 def unread(engine: Engine, operation_id: str, after: int) -> bool:
@@ -146,6 +148,18 @@ def unread(engine: Engine, operation_id: str, after: int) -> bool:
             .limit(1)
         ).first()
     return found is not None
+
+
+def finished(engine: Engine, operation_id: str, after: int) -> bool:
+    """Whether the operation has ended and a reader at ``after`` has seen every event kept
+    about it. The final event commits with the final status, so once the status is final
+    the event is found here, numbered or not."""
+    o = t.operations.c
+    with reader(engine).connect() as conn:
+        status = conn.execute(select(o.status).where(o.id == operation_id)).scalar()
+    if status is None or OperationStatus(status) not in TERMINAL:
+        return False
+    return not unread(engine, operation_id, after)
 
 
 def prune(engine: Engine, before: datetime) -> int:

@@ -17,7 +17,8 @@ from minerun.exceptions import IdempotencyMismatch, IllegalTransition, NotFound
 from minerun.notify import events as ev
 from minerun.store import outbox
 from minerun.store import tables as t
-from minerun.store.attempts import close_attempt, total_run_seconds
+from minerun.store.attempts import close_attempt, finish_phases, total_run_seconds
+from minerun.store.batch_flow import after_end, lock_batches
 from minerun.store.engine import reader
 from minerun.store.phase_figures import phase_figures
 from minerun.store.wakeup import Waker
@@ -46,6 +47,7 @@ class ListFilters:
     priority: str | None = None
     date_from: datetime | None = None
     date_to: datetime | None = None
+    batch_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,6 +225,8 @@ class OperationStore:
             where.append(o.created_at >= filters.date_from)
         if filters.date_to is not None:
             where.append(o.created_at <= filters.date_to)
+        if filters.batch_id is not None:
+            where.append(o.batch_id == filters.batch_id)
         query = (
             select(t.operations)
             .where(*where)
@@ -280,6 +284,7 @@ class OperationStore:
         counted up to now: what the worker does while it stops is not the operation's run.
         """
         with self.engine.begin() as conn:
+            lock_batches(conn, [operation_id])
             row = (
                 conn.execute(
                     select(t.operations).where(_scoped(scope), t.operations.c.id == operation_id)
@@ -314,6 +319,7 @@ class OperationStore:
             finish_phases(conn, operation_id, PhaseStatus.CANCELLED, now)
             close_attempt(conn, operation_id, now, "cancelled")
             outbox.emit(conn, operation_id, ev.CANCELLED, {"cancellation": cancellation}, now)
+            after_end(conn, operation_id, now, self.waker)
             self.waker.announce_stop(conn)
         self.waker.wake()
         return self.get(scope, operation_id)
@@ -340,23 +346,6 @@ class OperationStore:
                     select(func.count()).where(t.operations.c.retry_of == original_id)
                 ).scalar_one()
             )
-
-
-def finish_phases(
-    conn: Connection, operation_id: str, running_to: PhaseStatus, now: datetime
-) -> None:
-    """Close the phases of an operation that ends early: the running one, then the pending ones."""
-    p = t.phases.c
-    conn.execute(
-        update(t.phases)
-        .where(p.operation_id == operation_id, p.status == PhaseStatus.RUNNING)
-        .values(status=running_to, finished_at=now)
-    )
-    conn.execute(
-        update(t.phases)
-        .where(p.operation_id == operation_id, p.status == PhaseStatus.PENDING)
-        .values(status=PhaseStatus.SKIPPED)
-    )
 
 
 def operation_scope(operation: dict[str, Any]) -> Scope:

@@ -60,7 +60,7 @@ def emit(
     the snapshot in the payload shows the new state.
     """
     operation = load_operation(conn, operation_id)
-    targets = [ev.STREAM_TARGET, *subscription_targets(conn, operation, event_type)]
+    targets = subscription_targets(conn, operation, event_type)
     if not _callbacks_muted(operation, event_type):
         targets += ev.callback_targets(event_type, operation.callbacks)
         targets += ev.channel_targets(event_type, operation.notifications)
@@ -108,8 +108,15 @@ def write_events(
     data: Mapping[str, Any],
     now: datetime | None = None,
     progress: float | None = None,
+    stream: bool = True,
 ) -> int:
-    """Insert one pending event row per target, each with its own message id and body."""
+    """Insert one pending event row per target, each with its own message id and body.
+
+    With ``stream`` (the default) the event is also kept for the event streams, whatever its
+    type; progress decides that itself, since it thins the stream's copies.
+    """
+    if stream and ev.STREAM_TARGET not in targets:
+        targets = [ev.STREAM_TARGET, *targets]
     if not targets:
         return 0
     moment = now or datetime.now(UTC)
@@ -196,7 +203,9 @@ class ProgressEvents:
         if not due:
             return 0
         operation = load_operation(conn, operation_id)
-        written = write_events(conn, operation, ev.PROGRESS, due, {}, progress=round(percent, 4))
+        written = write_events(
+            conn, operation, ev.PROGRESS, due, {}, progress=round(percent, 4), stream=False
+        )
         for target in due:
             plan.last[target.key] = percent
         return written
@@ -253,5 +262,5 @@ def emit_phase_completed(conn: Connection, operation_id: str, position: int) -> 
             "endTime": ev.iso(phase.finished_at),
         }
     }
-    targets = [ev.STREAM_TARGET, *subscription_targets(conn, operation, ev.PHASE_COMPLETED)]
+    targets = subscription_targets(conn, operation, ev.PHASE_COMPLETED)
     return write_events(conn, operation, ev.PHASE_COMPLETED, targets, data)

@@ -21,10 +21,16 @@ from minerun.domain.statuses import OperationStatus, PhaseStatus, sources_of
 from minerun.exceptions import LeaseLost
 from minerun.notify import events as ev
 from minerun.store import tables as t
-from minerun.store.attempts import close_attempt, reset_running_phase, total_run_seconds
+from minerun.store.attempts import (
+    close_attempt,
+    finish_phases,
+    reset_running_phase,
+    total_run_seconds,
+)
+from minerun.store.batch_flow import after_end, lock_batches
 from minerun.store.datasets import upsert_dataset
 from minerun.store.engine import is_sqlite, reader
-from minerun.store.operations import OperationStore, finish_phases
+from minerun.store.operations import OperationStore
 from minerun.store.outbox import ProgressEvents, emit, emit_phase_completed
 from minerun.store.rescue import end_timed_out, rescue, settle_failure
 from minerun.store.wakeup import Waker
@@ -45,6 +51,8 @@ class Lease:
     execution_id: str
     attempt: int
     timeout_at: datetime
+    ready_at: datetime | None = None
+    """When the operation became due (created, or its retry's backoff over): pickup latency."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,11 +110,13 @@ class QueueStore:
                     execution_id=execution_id,
                     claims=o.claims + 1,
                 )
-                .returning(o.id, o.operation_type, o.claims, o.timeout_at, o.started_at)
+                .returning(
+                    o.id, o.operation_type, o.claims, o.timeout_at, o.started_at, o.run_after
+                )
             ).first()
             if row is None:
                 return None
-            operation_id, operation_type, attempt, timeout_at, started_at = row
+            operation_id, operation_type, attempt, timeout_at, started_at, ready_at = row
             if started_at is None:
                 conn.execute(
                     update(t.operations).where(o.id == operation_id).values(started_at=now)
@@ -122,11 +132,18 @@ class QueueStore:
             )
             if started_at is None:
                 emit(conn, operation_id, ev.STARTED, now=now)
-        return Lease(operation_id, operation_type, token, execution_id, attempt, timeout_at)
+        return Lease(
+            operation_id, operation_type, token, execution_id, attempt, timeout_at, ready_at
+        )
 
     def load(self, lease: Lease) -> Operation:
         """The leased operation with its phases."""
         return self._operations.get(None, lease.operation_id)
+
+    def load_in_scope(self, scope: Scope, operation_id: str) -> Operation:
+        """Another operation of ``scope`` (the input of a kind that reads others' outputs);
+        :class:`NotFound` when there is none."""
+        return self._operations.get(scope, operation_id)
 
     # -- leases -----------------------------------------------------------------------------
 
@@ -163,21 +180,27 @@ class QueueStore:
         Returns the ids taken back.
         """
         pick = select(o.id).where(o.status == OperationStatus.RUNNING, o.lease_expires_at < now)
-        if not self._sqlite:
-            pick = pick.with_for_update(skip_locked=True)
         with self.engine.begin() as conn:
+            # Batches first, then operations: the lock order of every write that ends one.
+            lock_batches(conn, conn.execute(pick).scalars().all())
+            if not self._sqlite:
+                pick = pick.with_for_update(skip_locked=True)
             expired = [r[0] for r in conn.execute(pick).all()]
             ids = [i for i in expired if rescue(conn, i, now, max_crashes)]
+            for operation_id in ids:
+                after_end(conn, operation_id, now, self.waker)
             if ids:
                 self.waker.announce(conn)
         return ids
 
     def sweep_timeouts(self, now: datetime) -> list[str]:
         """End every active operation past its ``timeoutAt`` as Timeout."""
+        late = o.status.in_(sources_of(OperationStatus.TIMEOUT)), o.timeout_at < now
         with self.engine.begin() as conn:
+            lock_batches(conn, conn.execute(select(o.id).where(*late)).scalars().all())
             rows = conn.execute(
                 update(t.operations)
-                .where(o.status.in_(sources_of(OperationStatus.TIMEOUT)), o.timeout_at < now)
+                .where(*late)
                 .values(
                     status=OperationStatus.TIMEOUT,
                     finished_at=now,
@@ -192,6 +215,8 @@ class QueueStore:
             ids = [r[0] for r in rows]
             for operation_id in ids:
                 end_timed_out(conn, operation_id, now)
+            for operation_id in ids:
+                after_end(conn, operation_id, now, self.waker)
             if ids:
                 self.waker.announce_stop(conn)
         return ids
@@ -306,6 +331,7 @@ class QueueStore:
         operation never shows none, however short it ran.
         """
         with self.engine.begin() as conn:
+            lock_batches(conn, [lease.operation_id])
             run_seconds = total_run_seconds(conn, lease.operation_id, now)
             self._fence(
                 conn,
@@ -323,6 +349,7 @@ class QueueStore:
             )
             close_attempt(conn, lease.operation_id, now, "completed")
             emit(conn, lease.operation_id, ev.COMPLETED, {"outcome": outcome}, now)
+            after_end(conn, lease.operation_id, now, self.waker)
 
     def fail(
         self, lease: Lease, now: datetime, failure: Failure, max_crashes: int
@@ -333,11 +360,13 @@ class QueueStore:
         (:func:`minerun.domain.failures.judge`); returns when it runs, or None when it ended.
         """
         with self.engine.begin() as conn:
+            lock_batches(conn, [lease.operation_id])
             verdict, values = settle_failure(conn, lease.operation_id, failure, max_crashes, now)
             self._fence(conn, lease, values)
             if verdict.retry_at is None:
                 finish_phases(conn, lease.operation_id, PhaseStatus.FAILED, now)
                 emit(conn, lease.operation_id, ev.FAILED, now=now)
+                after_end(conn, lease.operation_id, now, self.waker)
             else:
                 reset_running_phase(conn, lease.operation_id, failure.message)
                 self.waker.announce(conn)
@@ -366,6 +395,7 @@ class QueueStore:
     def time_out(self, lease: Lease, now: datetime) -> None:
         """End the operation as Timeout (its process is killed by the caller)."""
         with self.engine.begin() as conn:
+            lock_batches(conn, [lease.operation_id])
             self._fence(
                 conn,
                 lease,
@@ -383,6 +413,7 @@ class QueueStore:
             finish_phases(conn, lease.operation_id, PhaseStatus.CANCELLED, now)
             close_attempt(conn, lease.operation_id, now, "timeout", TIMED_OUT)
             emit(conn, lease.operation_id, ev.TIMEOUT, now=now)
+            after_end(conn, lease.operation_id, now, self.waker)
 
     def record_usage(self, operation_id: str, usage: Usage) -> None:
         """Keep the last measured usage of an operation whose lease just ended."""

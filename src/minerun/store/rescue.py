@@ -18,10 +18,10 @@ from minerun.store import tables as t
 from minerun.store.attempts import (
     close_attempt,
     crash_counts,
+    finish_phases,
     reset_running_phase,
     total_run_seconds,
 )
-from minerun.store.operations import finish_phases
 from minerun.store.outbox import emit
 
 o = t.operations.c

@@ -106,6 +106,9 @@ operations = Table(
     Column("retry_number", Integer, nullable=False, default=0),
     Column("retry_info", JSON, nullable=True),
     Column("outcome", JSON, nullable=True),
+    # Set for the operations of a batch: the batch and the operation's key in it.
+    Column("batch_id", Id, nullable=True),
+    Column("operation_key", String(200), nullable=True),
     Index("ix_operations_scope_created", "tenant_id", "project_id", "created_at"),
     Index("ix_operations_scope_status", "tenant_id", "project_id", "status", "created_at"),
     Index("ix_operations_scope_priority", "tenant_id", "project_id", "priority", "created_at"),
@@ -114,6 +117,7 @@ operations = Table(
     Index("ix_operations_lease", "status", "lease_expires_at"),
     Index("ix_operations_timeout", "status", "timeout_at"),
     Index("ix_operations_history", "operation_type", "status", "finished_at"),
+    Index("ix_operations_batch", "batch_id"),
 )
 
 phases = Table(
@@ -217,4 +221,44 @@ workers = Table(
     Column("name", String(200), primary_key=True),
     Column("slots", Integer, nullable=False),
     Column("seen_at", UtcDateTime(), nullable=False),
+)
+
+# A batch, its nodes (each key's current operation: a batch retry replaces the ones that did
+# not complete) and its edges (by key, so that they hold across retries).
+batches = Table(
+    "batches",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("tenant_id", Tenant, nullable=False),
+    Column("project_id", Tenant, nullable=False),
+    Column("name", String(500), nullable=False),
+    Column("description", Text, nullable=True),
+    Column("callbacks", JSON, nullable=True),
+    Column("failure_policy", JSON, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("estimate", JSON, nullable=False),
+    Column("created_by", String(200), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("finished_at", UtcDateTime(), nullable=True),
+    Column("cancellation", JSON, nullable=True),
+    Column("retries", Integer, nullable=False, default=0),
+    Index("ix_batches_scope_created", "tenant_id", "project_id", "created_at"),
+)
+
+batch_nodes = Table(
+    "batch_nodes",
+    metadata,
+    Column("batch_id", Id, ForeignKey("batches.id", ondelete="CASCADE"), primary_key=True),
+    Column("operation_key", String(200), primary_key=True),
+    Column("position", Integer, nullable=False),
+    Column("operation_id", Id, nullable=False),
+)
+
+batch_edges = Table(
+    "batch_edges",
+    metadata,
+    Column("batch_id", Id, ForeignKey("batches.id", ondelete="CASCADE"), primary_key=True),
+    Column("child_key", String(200), primary_key=True),
+    Column("parent_key", String(200), primary_key=True),
+    Column("position", Integer, nullable=False),
 )

@@ -16,8 +16,15 @@ from typing import Any, Protocol
 from minerun.domain.failures import Failure, FailureType
 from minerun.domain.records import Scope
 from minerun.domain.statuses import PhaseStatus
-from minerun.exceptions import InvalidInput, LeaseLost
-from minerun.kinds.base import ArtifactSpec, DatasetSpec, Kind, OperationCancelled
+from minerun.exceptions import InvalidInput, LeaseLost, NotFound
+from minerun.kinds.base import (
+    ArtifactSpec,
+    DatasetSpec,
+    Kind,
+    OperationCancelled,
+    PhaseInputError,
+    SourceOperation,
+)
 from minerun.store.queue import Lease, QueueStore
 from minerun.worker.resources import ProcessSampler, socket_bytes
 
@@ -42,6 +49,7 @@ class RunningPhase:
 
     queue: QueueStore
     lease: Lease
+    scope: Scope
     position: int
     parameters: Mapping[str, Any]
     results: Mapping[str, Any]
@@ -106,6 +114,22 @@ class RunningPhase:
             raise ValueError(f"dataset {dataset.path} is outside the data directory")
         self.datasets.append(dataset)
 
+    def source_operation(self, operation_id: str) -> SourceOperation:
+        try:
+            other = self.queue.load_in_scope(self.scope, operation_id)
+        except NotFound:
+            raise PhaseInputError(f"operation {operation_id} does not exist") from None
+        return SourceOperation(
+            id=other.id,
+            operation_type=other.operation_type,
+            status=other.status.value,
+            parameters=other.parameters,
+            results={
+                p.name: p.results or {} for p in other.phases if p.status is PhaseStatus.COMPLETED
+            },
+            summary=(other.outcome or {}).get("summary", {}),
+        )
+
 
 # Outcomes of a run that are failures, and their type.
 FAILURES = {"failed": FailureType.PHASE_ERROR, "invalid": FailureType.INVALID_INPUT}
@@ -152,6 +176,7 @@ def run_operation(
             context = RunningPhase(
                 queue=queue,
                 lease=lease,
+                scope=operation.scope,
                 position=phase.position,
                 parameters=operation.parameters,
                 results=dict(results),

@@ -23,6 +23,7 @@ from typing import Any
 
 from minerun.config import Settings
 from minerun.kinds.registry import load_registry
+from minerun.logs import configure_logging
 from minerun.store.database import Database
 from minerun.store.queue import Lease
 from minerun.worker.runner import Outcome, run_operation
@@ -87,6 +88,7 @@ def slot_main(conn: Connection, settings_data: dict[str, Any], parent_pid: int) 
     # The supervisor decides when a slot stops; SIGINT from a terminal must not interrupt work.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     settings = Settings(**settings_data)
+    configure_logging(settings.log_format, settings.log_level)
     database = Database(settings.resolved_database_url, pool_size=1)
     mailbox = Mailbox(conn)
     # Ready before the kinds are imported: importing the analysis stack takes seconds, and

@@ -25,6 +25,7 @@ from minerun.domain.statuses import TERMINAL, OperationStatus
 from minerun.exceptions import LeaseLost
 from minerun.store.database import Database
 from minerun.store.queue import Lease, LeaseState, Usage
+from minerun.worker import telemetry
 from minerun.worker.resources import ProcessSampler
 from minerun.worker.runner import Outcome, operation_dir
 from minerun.worker.slot import slot_main
@@ -43,6 +44,7 @@ class Slot:
     pid: int | None = None
     loaded: bool = False  # the kinds are imported: a phase starts without waiting for them
     lease: Lease | None = None
+    claimed_at: datetime | None = None
     sampler: ProcessSampler | None = None
     usage: Usage | None = None
     stop_reason: str | None = None
@@ -76,6 +78,8 @@ class Supervisor:
     _inbox: queue.Queue[tuple[Slot, tuple[Any, ...]]] = field(default_factory=queue.Queue)
     _context: Any = field(default_factory=lambda: multiprocessing.get_context("spawn"))
     _announced: bool = False
+    # When the loop last went round (monotonic clock): a loop stuck longer than a lease is not live.
+    looped_at: float = field(default_factory=time.monotonic)
 
     @property
     def name(self) -> str:
@@ -94,6 +98,7 @@ class Supervisor:
         next_housekeeping = 0.0
         drain_deadline: float | None = None
         while True:
+            self.looped_at = time.monotonic()
             self.slots = [slot for slot in self.slots if not slot.killed]
             if not stopping.is_set():
                 self._spawn_missing()
@@ -177,6 +182,8 @@ class Supervisor:
         lease = slot.lease
         if lease is None:
             return
+        operation = self.database.queue.load(lease)
+        telemetry.ended(lease, self.name, outcome, operation, slot.claimed_at)
         failure = Outcome(outcome, error).failure
         if failure is not None:
             self._fail(lease, failure)
@@ -230,7 +237,8 @@ class Supervisor:
             lease = self.database.queue.claim(self.name, _now(), self.settings.lease_seconds)
             if lease is None:
                 return
-            slot.lease = lease
+            slot.lease, slot.claimed_at = lease, _now()
+            telemetry.claimed(lease, self.name, slot.claimed_at)
             assert slot.pid is not None
             workdir = operation_dir(self.settings.artifacts_dir, lease.operation_id)
             workdir.mkdir(parents=True, exist_ok=True)
@@ -257,6 +265,8 @@ class Supervisor:
 
     def _lost(self, slot: Slot, state: LeaseState | None) -> None:
         """The lease is gone: cancelled, timed out elsewhere, or taken over by another worker."""
+        if slot.stop_reason is None and slot.lease is not None:
+            telemetry.lost(slot.lease, self.name, state.status.value if state else None)
         cooperative = state is not None and state.stop_mode == "cooperative"
         if cooperative and state is not None and state.status is OperationStatus.CANCELLED:
             if slot.stop_reason is None:
@@ -268,6 +278,7 @@ class Supervisor:
 
     def _time_out(self, slot: Slot) -> None:
         assert slot.lease is not None
+        telemetry.timed_out(slot.lease, self.name)
         try:
             self.database.queue.time_out(slot.lease, _now())
         except LeaseLost:
@@ -317,13 +328,14 @@ class Supervisor:
         held = [slot.lease for slot in self.slots if slot.lease is not None and not slot.killed]
         usage = {s.lease.operation_id: s.usage for s in self.slots if s.lease and s.usage}
         if held:
-            self.database.queue.renew(held, now, self.settings.lease_seconds, usage)
+            gone = self.database.queue.renew(held, now, self.settings.lease_seconds, usage)
+            telemetry.renewed(len(held) - len(gone))
         # Slots that said they are ready count towards the estimates of when queued work starts.
         ready = sum(1 for slot in self.slots if slot.pid is not None and not slot.killed)
         self.database.workload.beat(self.name, ready, now)
         rescued = self.database.queue.rescue_expired(now, self.settings.max_crashes)
         if rescued:
-            log.warning("took over operations of stopped workers: %s", rescued)
+            telemetry.took_over(rescued, self.name)
         self.database.queue.sweep_timeouts(now)
 
     def _shutdown(self) -> None:

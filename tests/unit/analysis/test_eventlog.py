@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gzip
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -461,19 +460,15 @@ def test_sepsis_case_na_stays_a_case() -> None:
     assert frame.filter(pl.col(CASE) == "NA").height > 0
 
 
-def test_bpic2012_reads_fast_and_whole() -> None:
-    path = shared("bpic2012.xes.gz")
-    started = time.perf_counter()
-    frame = read_xes(path).frame
-    elapsed = time.perf_counter() - started
+def test_bpic2012_reads_whole() -> None:
+    # How fast it reads is measured in benchmarks/analysis.py, not asserted here.
+    frame = read_xes(shared("bpic2012.xes.gz")).frame
     assert (frame.height, frame[CASE].n_unique(), frame[ACTIVITY].n_unique()) == (
         262200,
         13087,
         24,
     )
     assert set(frame[LIFECYCLE].unique()) == {"SCHEDULE", "START", "COMPLETE"}
-    # 1.2-1.5 s on a shared 2-core machine; the bound leaves room for a busy one.
-    assert elapsed < 6.0
 
 
 # --- Both XES extractors -----------------------------------------------------------------

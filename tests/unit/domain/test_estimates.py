@@ -4,6 +4,8 @@ from minerun.domain.estimates import (
     DurationEstimate,
     HistorySample,
     Queue,
+    Remaining,
+    Timing,
     estimate_cost,
     estimate_duration,
     queue_start,
@@ -144,3 +146,21 @@ def test_sizes_and_rates() -> None:
     assert size_text(6_200_000_000) == "6.2 GB"
     assert rate_text(1890, 60) == "1890 records/minute"
     assert rate_text(10, 0) is None
+
+
+@pytest.mark.parametrize(
+    ("start_in", "expected_left", "hint"),
+    [
+        (12.2, 100.0, 13),  # queued: until its estimated start, rounded up
+        (None, 100.0, 25),  # running: a quarter of the expected time left
+        (None, 2.0, 1),  # never below a second
+        (None, 10_000.0, 60),  # never above a minute
+        (None, None, 5),  # nothing estimated
+        (0.0, 40.0, 10),  # starting now: paced by the run
+    ],
+)
+def test_retry_after_follows_the_estimate_within_bounds(
+    start_in: float | None, expected_left: float | None, hint: int
+) -> None:
+    left = None if expected_left is None else Remaining(0, expected_left, 0, "test")
+    assert Timing(start_in, left).retry_after() == hint

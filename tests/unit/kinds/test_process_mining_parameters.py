@@ -118,3 +118,56 @@ def test_a_phase_depends_on_the_switches_it_reads(key: str, rerun: set[str]) -> 
     after = {**before, key: "alpha_miner_enhanced" if key == "algorithm" else False}
     kept = reused(before, after)
     assert {p.name for p in KIND.phases} - set(kept) == rerun
+
+
+@pytest.mark.parametrize("lifecycle", ["all", "complete", "instances"])
+def test_each_event_selection_is_accepted(lifecycle: str) -> None:
+    assert check({"datasetId": DATASET, "lifecycle": lifecycle}) == []
+    assert parse({"datasetId": DATASET, "lifecycle": lifecycle}).lifecycle == lifecycle
+
+
+def test_the_event_selection_defaults_to_all_events() -> None:
+    params = parse({"datasetId": DATASET})
+    assert params.lifecycle == "all"
+    assert (params.activities_share, params.paths_share, params.map_duration) == (
+        None,
+        None,
+        "mean",
+    )
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("lifecycle", "start"),
+        ("activitiesShare", 0),
+        ("activitiesShare", 1.5),
+        ("pathsShare", -0.1),
+        ("pathsShare", True),
+        ("pathsShare", "half"),
+        ("mapDuration", "p90"),
+    ],
+)
+def test_a_malformed_map_control_or_selection_is_refused_by_name(key: str, value: Any) -> None:
+    assert fields(check({"datasetId": DATASET, key: value})) == [f"parameters.{key}"]
+
+
+def test_map_shares_are_parsed() -> None:
+    params = parse({"datasetId": DATASET, "activitiesShare": 0.5, "pathsShare": 1})
+    assert (params.activities_share, params.paths_share) == (0.5, 1.0)
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "rerun"),
+    [
+        ("lifecycle", "instances", {p.name for p in KIND.phases}),
+        ("pathsShare", 0.5, {"Report Generation"}),
+        ("mapDuration", "median", {"Report Generation"}),
+    ],
+)
+def test_a_phase_depends_on_the_selection_and_map_controls(
+    key: str, value: Any, rerun: set[str]
+) -> None:
+    before = {"datasetId": DATASET}
+    kept = reused(before, {**before, key: value})
+    assert {p.name for p in KIND.phases} - set(kept) == rerun

@@ -5,6 +5,8 @@ they depend on no other part of the engine::
 
     ProcessMap ─────────► render_process_map_svg ──► SVG text
     ReportContent ──────► render_pdf_report ───────► report.pdf
+                  ├───► render_pptx_report ──────► report.pptx (pptx_report)
+                  └───► render_html_report ──────► report.html (html_report)
     VariantCount, ActivityStats, AnomalyRow ─► write_*_csv ─► *.csv
     files ──────────────► zip_files ───────────────► bundle.zip
 """
@@ -12,6 +14,7 @@ they depend on no other part of the engine::
 from minerun.analysis.render.csv_export import (
     write_activity_stats_csv,
     write_anomalies_csv,
+    write_figures_csv,
     write_variants_csv,
     zip_files,
 )
@@ -28,6 +31,7 @@ from minerun.analysis.render.model import (
     ProcessMap,
     Recommendation,
     ReportContent,
+    TextTable,
     VariantCount,
 )
 from minerun.analysis.render.pdf_report import render_pdf_report
@@ -46,12 +50,14 @@ __all__ = [
     "ProcessMap",
     "Recommendation",
     "ReportContent",
+    "TextTable",
     "VariantCount",
     "render_pdf_report",
     "render_process_map_svg",
     "select_map",
     "write_activity_stats_csv",
     "write_anomalies_csv",
+    "write_figures_csv",
     "write_variants_csv",
     "zip_files",
 ]

@@ -1,8 +1,9 @@
 """Charts drawn straight onto an fpdf2 page with lines, rectangles and text (vector).
 
 Each chart takes the page, a frame ``(x, y, width, height)`` in millimetres and its data;
-it draws a title, axes with "nice" ticks and the marks. Text goes through
-:func:`~minerun.analysis.render.fmt.latin1_safe` because the core fonts only know Latin-1.
+it draws a title, axes with "nice" ticks and the marks. Text is drawn in the report's
+Unicode font (:mod:`~minerun.analysis.render.fonts`), registered on the page's document, and
+every duration is in hours, the one unit of the report (see its glossary).
 """
 
 from __future__ import annotations
@@ -14,13 +15,8 @@ from datetime import timedelta
 import numpy as np
 from fpdf import FPDF
 
-from minerun.analysis.render.fmt import (
-    duration_unit,
-    format_count,
-    format_duration,
-    latin1_safe,
-    truncate,
-)
+from minerun.analysis.render.fmt import format_count, format_hours, truncate
+from minerun.analysis.render.fonts import FAMILY
 from minerun.analysis.render.model import Bottleneck, DailyCount, VariantCount
 
 Frame = tuple[float, float, float, float]
@@ -29,6 +25,7 @@ _LINE = (192, 80, 77)
 _AXIS = (90, 90, 90)
 _GRID = (225, 225, 225)
 _LEFT, _BOTTOM, _TOP, _RIGHT = 16.0, 12.0, 9.0, 4.0
+_HOUR = 3600.0
 
 
 def nice_ticks(high: float, count: int = 5) -> list[float]:
@@ -78,7 +75,7 @@ def cycle_time_histogram(pdf: FPDF, frame: Frame, cycle_times_s: Sequence[float]
     if values.size == 0:
         return
     high = float(np.percentile(values, 99)) or float(values.max()) or 1.0
-    unit, unit_name = duration_unit(high)
+    unit, unit_name = _HOUR, "hours"
     counts, edges = np.histogram(values, bins=30, range=(0.0, high))
     plot = _plot_area(frame)
     ticks = nice_ticks(float(counts.max()))
@@ -90,10 +87,10 @@ def cycle_time_histogram(pdf: FPDF, frame: Frame, cycle_times_s: Sequence[float]
     _caption(pdf, plot, f"case duration ({unit_name})")
     for name, value in (("median", float(np.median(values))), ("mean", float(values.mean()))):
         if value <= high:
-            _marker(pdf, plot, plot[0] + plot[2] * value / high, f"{name} {format_duration(value)}")
+            _marker(pdf, plot, plot[0] + plot[2] * value / high, f"{name} {format_hours(value)}")
     beyond = int((values > edges[-1]).sum())
     if beyond:
-        note = f"{format_count(beyond)} cases longer than {format_duration(high)} not shown"
+        note = f"{format_count(beyond)} cases longer than {format_hours(high)} not shown"
         _note(pdf, frame, note)
 
 
@@ -134,20 +131,20 @@ def bottleneck_bars(
     shown = list(bottlenecks[:top])
     if not shown:
         return
-    unit, unit_name = duration_unit(max(b.total_waiting_s for b in shown))
+    unit, unit_name = _HOUR, "hours"
     totals = np.array([max(b.total_waiting_s, 0.0) / unit for b in shown])
     label_width = min(frame[2] * 0.35, 55.0)
     plot = (frame[0] + label_width, frame[1] + _TOP, frame[2] - label_width - 28, frame[3] - 20)
     ticks = nice_ticks(float(totals.max()))
     row = plot[3] / len(shown)
-    pdf.set_font("helvetica", "", 7)
+    pdf.set_font(FAMILY, "", 7)
     for i, (item, total) in enumerate(zip(shown, totals, strict=True)):
         top_y = plot[1] + i * row
         pdf.set_fill_color(*_BAR)
         pdf.rect(plot[0], top_y + row * 0.15, plot[2] * total / ticks[-1], row * 0.7, style="F")
         name = _fit(pdf, item.activity, label_width - 2)
         pdf.text(plot[0] - 1.5 - pdf.get_string_width(name), top_y + row / 2 + 1, name)
-        mean = f"mean {format_duration(item.mean_waiting_s)}"
+        mean = f"mean {format_hours(item.mean_waiting_s)}"
         pdf.text(plot[0] + plot[2] * total / ticks[-1] + 1.5, top_y + row / 2 + 1, mean)
     labels = [(plot[0] + plot[2] * t / ticks[-1], f"{t:g}") for t in ticks]
     _x_labels(pdf, plot, labels)
@@ -155,9 +152,9 @@ def bottleneck_bars(
 
 
 def _title(pdf: FPDF, frame: Frame, text: str) -> None:
-    pdf.set_font("helvetica", "B", 10)
+    pdf.set_font(FAMILY, "B", 10)
     pdf.set_text_color(30, 30, 30)
-    pdf.text(frame[0], frame[1] + 4, latin1_safe(text))
+    pdf.text(frame[0], frame[1] + 4, text)
 
 
 def _plot_area(frame: Frame, right: float = _RIGHT) -> Frame:
@@ -167,7 +164,7 @@ def _plot_area(frame: Frame, right: float = _RIGHT) -> Frame:
 
 def _y_axis(pdf: FPDF, plot: Frame, ticks: list[float], label: Callable[[float], str]) -> None:
     x, y, w, h = plot
-    pdf.set_font("helvetica", "", 7)
+    pdf.set_font(FAMILY, "", 7)
     pdf.set_line_width(0.1)
     for tick in ticks:
         ty = y + h * (1 - tick / ticks[-1])
@@ -182,7 +179,7 @@ def _y_axis(pdf: FPDF, plot: Frame, ticks: list[float], label: Callable[[float],
 
 def _x_labels(pdf: FPDF, plot: Frame, labels: list[tuple[float, str]]) -> None:
     _, y, _, h = plot
-    pdf.set_font("helvetica", "", 7)
+    pdf.set_font(FAMILY, "", 7)
     pdf.set_draw_color(*_AXIS)
     for position, text in labels:
         pdf.line(position, y + h, position, y + h + 1)
@@ -200,7 +197,7 @@ def _bars(pdf: FPDF, plot: Frame, heights: np.ndarray) -> None:
 
 def _right_percent_axis(pdf: FPDF, plot: Frame) -> None:
     x, y, w, h = plot
-    pdf.set_font("helvetica", "", 7)
+    pdf.set_font(FAMILY, "", 7)
     pdf.set_text_color(*_LINE)
     for share in (0, 25, 50, 75, 100):
         pdf.text(x + w + 1.5, y + h * (1 - share / 100) + 1, f"{share}%")
@@ -214,29 +211,29 @@ def _marker(pdf: FPDF, plot: Frame, at: float, text: str) -> None:
     with pdf.local_context():
         pdf.set_dash_pattern(dash=1, gap=1)
         pdf.line(at, y, at, y + h)
-    pdf.set_font("helvetica", "", 7)
+    pdf.set_font(FAMILY, "", 7)
     pdf.set_text_color(*_LINE)
     offset = 4 if text.startswith("mean") else 0
-    pdf.text(min(at + 1, x + w - pdf.get_string_width(text)), y + 3 + offset, latin1_safe(text))
+    pdf.text(min(at + 1, x + w - pdf.get_string_width(text)), y + 3 + offset, text)
     pdf.set_text_color(30, 30, 30)
 
 
 def _caption(pdf: FPDF, plot: Frame, text: str) -> None:
     x, y, w, h = plot
-    pdf.set_font("helvetica", "", 7)
+    pdf.set_font(FAMILY, "", 7)
     pdf.text(x + w - pdf.get_string_width(text), y + h + 8, text)
 
 
 def _note(pdf: FPDF, frame: Frame, text: str) -> None:
-    pdf.set_font("helvetica", "I", 7)
+    pdf.set_font(FAMILY, "I", 7)
     pdf.set_text_color(100, 100, 100)
-    pdf.text(frame[0] + frame[2] - pdf.get_string_width(text), frame[1] + 4, latin1_safe(text))
+    pdf.text(frame[0] + frame[2] - pdf.get_string_width(text), frame[1] + 4, text)
     pdf.set_text_color(30, 30, 30)
 
 
 def _fit(pdf: FPDF, text: str, width: float) -> str:
     """Shorten ``text`` until it fits ``width`` millimetres in the current font."""
-    text = latin1_safe(text)
+    text = text
     chars = len(text)
     while chars > 4 and pdf.get_string_width(truncate(text, chars)) > width:
         chars -= 2

@@ -1,4 +1,4 @@
-"""CSV exports of variants, activity statistics and anomalies, and a zip bundler.
+"""CSV exports of variants, activity statistics, anomalies and figures, and a zip bundler.
 
 Files are UTF-8 with a header row, comma separated, CRLF line ends and RFC 4180 quoting
 (the :mod:`csv` module's ``QUOTE_MINIMAL``: fields holding a comma, a quote or a line
@@ -89,6 +89,13 @@ def write_anomalies_csv(
     """Write one row per anomalous case: ``case_id``, ``severity``, ``reason``."""
     rows = [(a.case_id, a.severity, a.reason) for a in anomalies]
     return _write(path, ("case_id", "severity", "reason"), rows, neutralize_formulas)
+
+
+def write_figures_csv(
+    figures: Sequence[tuple[str, str, Cell]], path: str | Path, *, neutralize_formulas: bool = True
+) -> Path:
+    """Write one row per figure: ``section``, ``figure`` (a dotted name), ``value``."""
+    return _write(path, ("section", "figure", "value"), figures, neutralize_formulas)
 
 
 def zip_files(paths: Iterable[str | Path], target: str | Path) -> Path:

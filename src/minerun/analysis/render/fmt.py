@@ -4,35 +4,11 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 
 from minerun.analysis.render.model import FigureValue
 
 # Characters XML 1.0 forbids (lxml refuses them); event logs do carry stray control bytes.
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
-
-# Typographic characters outside Latin-1 with a readable ASCII stand-in, so the PDF core
-# fonts (Latin-1 only) print "->" rather than "?".
-_ASCII_STAND_INS = {
-    "\u2018": "'",
-    "\u2019": "'",
-    "\u201a": ",",
-    "\u201c": '"',
-    "\u201d": '"',
-    "\u201e": '"',
-    "\u2013": "-",
-    "\u2014": "-",
-    "\u2212": "-",
-    "\u2026": "...",
-    "\u2022": "\u00b7",
-    "\u2192": "->",
-    "\u2190": "<-",
-    "\u2264": "<=",
-    "\u2265": ">=",
-    "\u20ac": "EUR",
-    "\u2122": "(TM)",
-    "\u00a0": " ",
-}
 
 _DURATION_UNITS = ((86_400.0, "d"), (3_600.0, "h"), (60.0, "min"), (1.0, "s"))
 
@@ -40,26 +16,6 @@ _DURATION_UNITS = ((86_400.0, "d"), (3_600.0, "h"), (60.0, "min"), (1.0, "s"))
 def xml_safe(text: str) -> str:
     """Replace the characters XML 1.0 cannot hold by U+FFFD."""
     return _XML_INVALID.sub("\ufffd", text)
-
-
-def latin1_safe(text: str) -> str:
-    """Return ``text`` drawable with the PDF core fonts (Latin-1).
-
-    Typographic characters get an ASCII stand-in, accented letters outside Latin-1 lose
-    their accent (``"ő"`` -> ``"o"``), and anything else becomes ``"?"``.
-    """
-    if text.isascii():
-        return text
-    chars = []
-    for char in text:
-        if ord(char) < 256:
-            chars.append(char)
-        elif char in _ASCII_STAND_INS:
-            chars.append(_ASCII_STAND_INS[char])
-        else:
-            base = unicodedata.normalize("NFKD", char)[:1]
-            chars.append(base if base and ord(base) < 128 else "?")
-    return "".join(chars)
 
 
 def truncate(text: str, max_chars: int) -> str:
@@ -98,6 +54,15 @@ def format_duration(seconds: float | None) -> str:
     if magnitude == 0:
         return "0 s"
     return f"{seconds * 1000:.0f} ms"
+
+
+def format_hours(seconds: float | None) -> str:
+    """A duration in hours, the one unit of the reports: ``5400`` -> ``"1.5 h"``."""
+    if seconds is None or not math.isfinite(seconds):
+        return "n/a"
+    value = seconds / 3600
+    # Below a tenth of an hour, two significant digits rather than a bare "0".
+    return f"{_short(value)} h" if abs(value) >= 0.1 or value == 0 else f"{value:.2g} h"
 
 
 def duration_unit(seconds: float) -> tuple[float, str]:

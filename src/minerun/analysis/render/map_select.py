@@ -5,16 +5,41 @@ first keeps its most frequent incoming and outgoing edge (so no box floats uncon
 the flow allows it), then the most frequent remaining edges fill the budget. Edges from the
 artificial start and to the artificial end are kept for every shown activity and are not
 counted against the edge budget. The caption says what was hidden.
+
+The budgets are given as counts or as shares, like the activity and path sliders of Disco
+or Apromore: ``activities_share`` keeps the ``ceil(share x activities)`` most frequent
+activities (at least one), ``paths_share`` the ``ceil(share x edges)`` edges among the
+edges joining shown activities. Without a paths budget the readable default applies: at
+most :data:`READABLE_EDGES_PER_ACTIVITY` edges per shown activity. That is the knee of the
+coverage curve on the tangled real logs: on Sepsis (16 activities, 115 edges) it keeps 32
+edges carrying 81% of the transitions, on BPIC 2012 (24 activities, 125 edges) 48 edges
+carrying 93% (96% as activity instances), where 1.5 per activity kept 56-62% and 2.5 only
+added 5-7 points for a quarter more lines.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from typing import Final
 
 from minerun.analysis.render.fmt import format_count
 from minerun.analysis.render.model import ActivityCount, ProcessEdge, ProcessMap
 
 _NAMED_HIDDEN = 5
+READABLE_EDGES_PER_ACTIVITY: Final = 2.0
+
+
+def readable_edge_budget(activities: int) -> int:
+    """The default number of edges of a map showing ``activities`` activities."""
+    return math.ceil(READABLE_EDGES_PER_ACTIVITY * max(activities, 1))
+
+
+def share_count(share: float, total: int) -> int:
+    """``ceil(share x total)``: how many of ``total`` items a share keeps (at least one)."""
+    if not 0 < share <= 1:
+        raise ValueError("a share is greater than 0 and at most 1")
+    return min(total, max(1, math.ceil(share * total - 1e-9))) if total else 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,17 +55,32 @@ class MapSelection:
     caption: str
 
 
-def select_map(process_map: ProcessMap, max_activities: int, max_edges: int) -> MapSelection:
+def select_map(
+    process_map: ProcessMap,
+    max_activities: int,
+    max_edges: int | None,
+    *,
+    activities_share: float | None = None,
+    paths_share: float | None = None,
+) -> MapSelection:
     """Keep the ``max_activities`` most frequent activities and up to ``max_edges`` edges.
 
-    Ties break on the name so the choice is deterministic. Edges naming an activity the
-    map does not list are ignored; a repeated activity or edge keeps its first entry.
+    ``activities_share`` and ``paths_share``, when given, replace the two counts (see the
+    module); ``max_edges=None`` without a paths share is the readable default. Ties break
+    on the name so the choice is deterministic. Edges naming an activity the map does not
+    list are ignored; a repeated activity or edge keeps its first entry.
     """
     ranked = _unique_activities(process_map.activities)
+    if activities_share is not None:
+        max_activities = share_count(activities_share, len(ranked))
     shown = ranked[: max(max_activities, 0)]
     names = {a.name for a in shown}
     candidates = _unique_edges(process_map.edges, {a.name for a in ranked})
     inner = [e for e in candidates if e.source in names and e.target in names]
+    if paths_share is not None:
+        max_edges = share_count(paths_share, len(inner))
+    elif max_edges is None:
+        max_edges = readable_edge_budget(len(shown))
     edges = _choose_edges(inner, shown, max_edges)
     starts = tuple(a for a in process_map.start_activities if a.name in names and a.count > 0)
     ends = tuple(a for a in process_map.end_activities if a.name in names and a.count > 0)

@@ -113,6 +113,16 @@ class ActivityStats:
 
 
 @dataclass(frozen=True, slots=True)
+class TextTable:
+    """A table of text shown as it is (a comparison's changes, for example)."""
+
+    heading: str
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ReportContent:
     """Everything the PDF report shows; empty tuples leave their section out.
 
@@ -133,3 +143,14 @@ class ReportContent:
     anomalies: tuple[AnomalyRow, ...] = ()
     recommendations: tuple[Recommendation, ...] = ()
     data_quality: tuple[Figure, ...] = field(default=())
+    # First and last event of the log covered (None when unknown).
+    period: tuple[datetime, datetime] | None = None
+    # When set, page one is an executive summary: these figures, the first three
+    # recommendations and a simplified map; the rest follows as an annex.
+    headline: tuple[Figure, ...] = ()
+    tables: tuple[TextTable, ...] = ()
+    charts: bool = True
+    # The map controls as asked (see map_select): shares of activities and of paths kept;
+    # None leaves the renderer's own bounds.
+    activities_share: float | None = None
+    paths_share: float | None = None

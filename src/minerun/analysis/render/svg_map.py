@@ -8,13 +8,19 @@ are dashed, self-loops are drawn beside their box. Positions come from
 :mod:`minerun.analysis.render.layout`. The SVG uses only what fpdf2 can draw (rects,
 circles, paths, polygons, text with presentation attributes), so the PDF report embeds
 the same drawing as vector graphics.
+
+Two views of the same selection, as in Disco: the frequency view (above) and the
+performance view, where every edge between activities is labelled with its mean or median
+duration and both its width and its colour (grey-blue to red) grow with that duration, so
+the slow hand-overs stand out; edges without a duration stay thin and grey.
 """
 
 from __future__ import annotations
 
 import math
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Literal
 
 from fpdf.fonts import CORE_FONTS_CHARWIDTHS
 from lxml import etree
@@ -47,6 +53,9 @@ _LABEL_CHARS = 34
 _NODE_HEIGHT = 42.0
 _TERMINAL = 28.0
 _EDGE_COLOUR = "#5d6d82"
+_SLOW_COLOUR = "#c0392b"
+MapView = Literal["frequency", "performance"]
+MapDuration = Literal["mean", "median"]
 _SPACING: dict[Direction, Spacing] = {
     "TB": Spacing(layer_gap=62.0, node_gap=30.0),
     "LR": Spacing(layer_gap=110.0, node_gap=22.0),
@@ -59,6 +68,7 @@ class _Edge:
     target: int
     frequency: int
     mean_s: float | None
+    median_s: float | None
     terminal: bool
 
 
@@ -69,27 +79,48 @@ class _Graph:
     names: tuple[str, ...]
     counts: tuple[int, ...]
     edges: tuple[_Edge, ...]
+    view: MapView = "frequency"
+    duration: MapDuration = "mean"
+
+    def seconds(self, edge: _Edge) -> float | None:
+        """The duration the performance view shows for ``edge``."""
+        if edge.terminal:
+            return None
+        return edge.mean_s if self.duration == "mean" else edge.median_s
 
 
 def render_process_map_svg(
     process_map: ProcessMap,
     max_activities: int = 30,
-    max_edges: int = 80,
+    max_edges: int | None = None,
     *,
     direction: Direction = "TB",
     tooltips: bool = True,
+    activities_share: float | None = None,
+    paths_share: float | None = None,
+    view: MapView = "frequency",
+    duration: MapDuration = "mean",
 ) -> str:
     """Draw ``process_map`` as a standalone SVG document (a string, UTF-8 when saved).
 
     At most ``max_activities`` activities and ``max_edges`` edges are drawn (the most
-    frequent ones, see :func:`~minerun.analysis.render.map_select.select_map`); a caption
-    under the graph says what was hidden. ``direction`` is "TB" (top to bottom) or "LR".
-    ``tooltips`` adds a ``<title>`` with the full name to every box (viewers show it on
-    hover; the PDF report turns it off because fpdf2 ignores the element). The output is
-    deterministic: the same map gives the same bytes.
+    frequent ones; ``None``, the readable default: see
+    :func:`~minerun.analysis.render.map_select.select_map`, which also reads
+    ``activities_share`` and ``paths_share``); a caption under the graph says what was
+    hidden. ``view`` is "frequency" or "performance" (edges by ``duration``, "mean" or
+    "median"). ``direction`` is "TB" (top to bottom) or "LR". ``tooltips`` adds a
+    ``<title>`` with the full name to every box (viewers show it on hover; the PDF report
+    turns it off because fpdf2 ignores the element). The output is deterministic: the same
+    map gives the same bytes.
     """
-    selection = select_map(process_map, max_activities, max_edges)
-    graph = _graph(selection)
+    selection = select_map(
+        process_map,
+        max_activities,
+        max_edges,
+        activities_share=activities_share,
+        paths_share=paths_share,
+    )
+    graph = replace(_graph(selection), view=view, duration=duration)
     if len(graph.names) == 2:
         return _empty_svg(selection.caption)
     sizes = [_node_size(graph, k, direction) for k in range(len(graph.names))]
@@ -120,11 +151,20 @@ def _graph(selection: MapSelection) -> _Graph:
     counts = (0, 0, *(a.count for a in selection.activities))
     index = {name: i + 2 for i, name in enumerate(names[2:])}
     edges = [
-        _Edge(index[e.source], index[e.target], e.frequency, e.mean_duration_s, False)
+        _Edge(
+            index[e.source],
+            index[e.target],
+            e.frequency,
+            e.mean_duration_s,
+            e.median_duration_s,
+            False,
+        )
         for e in selection.edges
     ]
-    edges += [_Edge(0, index[a.name], a.count, None, True) for a in selection.start_activities]
-    edges += [_Edge(index[a.name], 1, a.count, None, True) for a in selection.end_activities]
+    edges += [
+        _Edge(0, index[a.name], a.count, None, None, True) for a in selection.start_activities
+    ]
+    edges += [_Edge(index[a.name], 1, a.count, None, None, True) for a in selection.end_activities]
     # Most frequent first: the layout's cycle removal then follows the main flow.
     edges.sort(key=lambda e: (-e.frequency, names[e.source], names[e.target]))
     return _Graph(names, counts, tuple(edges))
@@ -139,11 +179,18 @@ def _node_size(graph: _Graph, node: int, direction: Direction) -> NodeSize:
     if loop is None:
         return NodeSize(width, _NODE_HEIGHT)
     if direction == "TB":
-        return NodeSize(width, _NODE_HEIGHT, LOOP + text_width(_edge_label(loop), _SMALL) + 6)
+        return NodeSize(
+            width, _NODE_HEIGHT, LOOP + text_width(_edge_label(graph, loop), _SMALL) + 6
+        )
     return NodeSize(width, _NODE_HEIGHT, LOOP + _SMALL + 8)
 
 
-def _edge_label(edge: _Edge) -> str:
+def _edge_label(graph: _Graph, edge: _Edge) -> str:
+    if graph.view == "performance":
+        seconds = graph.seconds(edge)
+        if seconds is None:
+            return format_count(edge.frequency)
+        return f"{graph.duration} {format_duration(seconds)}"
     if edge.mean_s is None:
         return format_count(edge.frequency)
     return f"{format_count(edge.frequency)} \u00b7 {format_duration(edge.mean_s)}"
@@ -200,11 +247,12 @@ def _curve(points: tuple[Point, ...], source: int, layout: Layout) -> Curve:
 
 def _draw_edges(parent: etree._Element, graph: _Graph, layout: Layout, curves: list[Curve]) -> None:
     top = max((e.frequency for e in graph.edges), default=1)
+    slowest = max((graph.seconds(e) or 0.0 for e in graph.edges), default=0.0)
     for edge, routed, shape in zip(graph.edges, layout.edges, curves, strict=True):
-        stroke = 1.0 + 5.0 * math.sqrt(edge.frequency / top)
+        weight, colour = _edge_style(graph, edge, top, slowest)
+        stroke = 1.0 + 5.0 * weight
         if not routed.points:
             stroke = min(stroke, 3.0)
-        colour = "#9aa5b1" if edge.terminal else _EDGE_COLOUR
         group = _sub(parent, "g", {"class": "edge back" if routed.reversed else "edge"})
         attributes = {"d": shape.d, "stroke": colour, "stroke-width": _n(stroke)}
         if routed.reversed:
@@ -214,11 +262,24 @@ def _draw_edges(parent: etree._Element, graph: _Graph, layout: Layout, curves: l
         _sub(group, "polygon", arrow)
 
 
+def _edge_style(graph: _Graph, edge: _Edge, top: int, slowest: float) -> tuple[float, str]:
+    """Width weight (0-1) and colour: by frequency, or by duration in the performance view."""
+    if edge.terminal:
+        return math.sqrt(edge.frequency / top), "#9aa5b1"
+    if graph.view == "frequency":
+        return math.sqrt(edge.frequency / top), _EDGE_COLOUR
+    seconds = graph.seconds(edge)
+    if seconds is None or slowest <= 0:
+        return 0.0, "#9aa5b1"
+    share = math.sqrt(max(seconds, 0.0) / slowest)
+    return share, _blend(_EDGE_COLOUR, _SLOW_COLOUR, share)
+
+
 def _draw_labels(
     parent: etree._Element, graph: _Graph, layout: Layout, curves: list[Curve]
 ) -> None:
     """Labels go above every edge so curves never cross out their figures."""
-    texts = [_edge_label(edge) for edge in graph.edges]
+    texts = [_edge_label(graph, edge) for edge in graph.edges]
     wanted = []
     for shape, text, routed in zip(curves, texts, layout.edges, strict=True):
         width = text_width(text, _SMALL) + 6

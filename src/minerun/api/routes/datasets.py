@@ -11,8 +11,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
 from minerun.analysis.eventlog import CsvMapping
+from minerun.api.answers import Dataset as DatasetAnswer
+from minerun.api.answers import DatasetPage
 from minerun.api.deps import DatasetsDep, PageNumber, PrincipalDep, SettingsDep
 from minerun.api.guard import refuse_nul
+from minerun.api.openapi import AUTHENTICATED, LOCATION, UPLOAD_BODY, answers, problems
 from minerun.domain.records import Scope
 from minerun.domain.times import iso
 from minerun.exceptions import InvalidInput, PayloadTooLarge
@@ -34,7 +37,9 @@ MAPPING_FIELDS = {
 FORM_FIELDS = {"file", "datasetName", *MAPPING_FIELDS}
 CHUNK = 1024 * 1024
 MAX_NAME = 500  # the width of the stored name
-DatasetId = Annotated[str, Path(alias="datasetId", max_length=64)]
+DatasetId = Annotated[
+    str, Path(alias="datasetId", max_length=64, description="The dataset, as uploaded")
+]
 
 
 def dataset_view(dataset: Dataset) -> dict[str, Any]:
@@ -92,7 +97,22 @@ async def _save(upload: UploadFile, target: FilePath, limit: int) -> None:
             handle.write(chunk)
 
 
-@router.post("", status_code=201)
+@router.post(
+    "",
+    status_code=201,
+    operation_id="uploadDataset",
+    response_model=None,
+    responses=answers(
+        DatasetAnswer,
+        *AUTHENTICATED,
+        413,
+        422,
+        status=201,
+        headers={"Location": LOCATION},
+        e422="The file cannot be read as an event log with this mapping.",
+    ),
+    openapi_extra=UPLOAD_BODY,
+)
 async def upload_dataset(
     request: Request, principal: PrincipalDep, datasets: DatasetsDep, settings: SettingsDep
 ) -> JSONResponse:
@@ -145,7 +165,12 @@ async def _create(form: FormData, scope: Scope, datasets: DatasetService, limit:
         DatasetService.discard(folder)
 
 
-@router.get("")
+@router.get(
+    "",
+    operation_id="listDatasets",
+    response_model=None,
+    responses=answers(DatasetPage, *AUTHENTICATED),
+)
 def list_datasets(
     principal: PrincipalDep,
     datasets: DatasetsDep,
@@ -163,7 +188,12 @@ def list_datasets(
     }
 
 
-@router.get("/{datasetId}")
+@router.get(
+    "/{datasetId}",
+    operation_id="getDataset",
+    response_model=None,
+    responses=answers(DatasetAnswer, *AUTHENTICATED),
+)
 def get_dataset(
     dataset_id: DatasetId, principal: PrincipalDep, datasets: DatasetsDep
 ) -> dict[str, Any]:
@@ -171,7 +201,15 @@ def get_dataset(
     return dataset_view(datasets.database.datasets.get(principal.scope, dataset_id))
 
 
-@router.delete("/{datasetId}", status_code=204)
+@router.delete(
+    "/{datasetId}",
+    status_code=204,
+    operation_id="deleteDataset",
+    responses={
+        204: {"description": "Deleted."},
+        **problems(*AUTHENTICATED, 409, e409="An active operation uses the dataset."),
+    },
+)
 def delete_dataset(
     dataset_id: DatasetId, principal: PrincipalDep, datasets: DatasetsDep
 ) -> Response:

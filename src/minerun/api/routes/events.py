@@ -15,21 +15,20 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Query, Request
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.concurrency import run_in_threadpool
 
 from minerun.api.deps import PrincipalDep, ServiceDep, SettingsDep
 from minerun.api.event_hub import EventHub
+from minerun.api.openapi import AUTHENTICATED, problems
 from minerun.api.schemas_webhooks import EventName
 from minerun.config import Settings
 from minerun.domain.priority import Priority
 from minerun.domain.records import Scope
-from minerun.domain.statuses import TERMINAL, OperationStatus
 from minerun.exceptions import InvalidInput
 from minerun.notify import events as ev
 from minerun.store import event_stream
-from minerun.store import tables as t
 
 router = APIRouter(prefix="/api/{tenantId}/{projectId}/async", tags=["events"])
 
@@ -37,7 +36,8 @@ READ_BATCH = 200
 SAFETY_WAIT_SECONDS = 5.0
 """A stream reads again after this long even when the hub woke it for nothing."""
 
-_STREAM = {
+_STREAM: dict[int | str, dict[str, Any]] = {
+    **problems(*AUTHENTICATED),
     200: {
         "description": (
             "A Server-Sent Events stream: each event has an `id` (resume with `Last-Event-ID`),"
@@ -45,7 +45,7 @@ _STREAM = {
             " Comments (`: ping`) keep an idle connection open."
         ),
         "content": {"text/event-stream": {"schema": {"type": "string"}}},
-    }
+    },
 }
 OperationId = Annotated[str, Path(alias="operationId", max_length=64)]
 LastEventHeader = Annotated[str | None, Header(alias="Last-Event-ID", max_length=20)]
@@ -102,16 +102,6 @@ def _cursor(header: str | None, query: str | None) -> int | None:
     return int(given)
 
 
-def _finished(engine: Engine, operation_id: str, cursor: int) -> bool:
-    """Whether the operation has ended and the reader has seen every event kept about it."""
-    o = t.operations.c
-    with engine.connect() as conn:
-        status = conn.execute(select(o.status).where(o.id == operation_id)).scalar()
-    if status is None or OperationStatus(status) not in TERMINAL:
-        return False
-    return not event_stream.unread(engine, operation_id, cursor)
-
-
 async def _events(
     hub: EventHub,
     engine: Engine,
@@ -124,9 +114,11 @@ async def _events(
     try:
         while True:
             waiter.arm()
-            batch = await run_in_threadpool(
-                event_stream.read, engine, scope, cursor, operation_id, READ_BATCH
-            )
+            batch = hub.recent(scope, operation_id, cursor, READ_BATCH)
+            if batch is None:
+                batch = await run_in_threadpool(
+                    event_stream.read, engine, scope, cursor, operation_id, READ_BATCH
+                )
             for item in batch:
                 cursor = item.stream_seq
                 if selection.wants(item):
@@ -136,7 +128,7 @@ async def _events(
             if len(batch) == READ_BATCH:
                 continue
             if operation_id is not None and await run_in_threadpool(
-                _finished, engine, operation_id, cursor
+                event_stream.finished, engine, operation_id, cursor
             ):
                 return
             if not batch:
@@ -158,7 +150,7 @@ def _respond(settings: Settings, content: AsyncIterator[ServerSentEvent]) -> Eve
     "/operation/{operationId}/events",
     operation_id="streamOperationEvents",
     response_class=EventSourceResponse,
-    responses=_STREAM,  # type: ignore[arg-type]
+    responses=_STREAM,
 )
 async def stream_operation_events(
     request: Request,
@@ -186,7 +178,7 @@ async def stream_operation_events(
     "/events",
     operation_id="streamProjectEvents",
     response_class=EventSourceResponse,
-    responses=_STREAM,  # type: ignore[arg-type]
+    responses=_STREAM,
 )
 async def stream_project_events(
     request: Request,

@@ -8,28 +8,38 @@ from datetime import UTC, datetime
 from pathlib import Path as FilePath
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Body, Header, Path, Query, Request
 from fastapi.responses import FileResponse, JSONResponse
 from starlette.background import BackgroundTask
 
 from minerun.api import links
+from minerun.api.answers import (
+    CancelledOperation,
+    OperationPage,
+    RetriedOperation,
+    StartedOperation,
+)
+from minerun.api.answers_results import OperationResults
 from minerun.api.auth import authorize
-from minerun.api.conditional import cacheable_json
+from minerun.api.conditional import RETRY_AFTER, retry_after
 from minerun.api.deps import (
+    Authorization,
     LinksDep,
     PageNumber,
     PrincipalDep,
+    ProjectId,
     ServiceDep,
     SettingsDep,
+    TenantId,
     WebhooksDep,
 )
+from minerun.api.openapi import AUTHENTICATED, BINARY, LOCATION, REPLAYED, answers, problems
 from minerun.api.results import build_zip, results_view
 from minerun.api.schemas import CancelBody, RetryBody, StartOperationBody, UtcMoment, dump
 from minerun.api.views import cancel_view, list_item, retry_view, start_view, status_view
 from minerun.domain.estimates import Queue
 from minerun.domain.priority import Priority
-from minerun.domain.progress import progress_of, timing_of
-from minerun.domain.records import Operation, Scope
+from minerun.domain.records import Scope
 from minerun.domain.statuses import TERMINAL, OperationStatus
 from minerun.exceptions import Conflict, NotFound, Unauthorized
 from minerun.services.operations import OperationService
@@ -44,14 +54,38 @@ def _fingerprint(body: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
 
-@router.post("/operation", status_code=202)
+@router.post(
+    "/operation",
+    status_code=202,
+    operation_id="startOperation",
+    response_model=None,
+    responses=answers(
+        StartedOperation,
+        *AUTHENTICATED,
+        409,
+        413,
+        422,
+        status=202,
+        headers={"Location": LOCATION, "Idempotent-Replayed": REPLAYED, "Retry-After": RETRY_AFTER},
+        e409="A request with this Idempotency-Key is still being processed.",
+        e422="The parameters cannot be used with the dataset, or this Idempotency-Key was "
+        "used before with a different request.",
+    ),
+)
 def start_operation(
     body: StartOperationBody,
     principal: PrincipalDep,
     service: ServiceDep,
     links_: LinksDep,
     webhooks: WebhooksDep,
-    idempotency_key: Annotated[str | None, Header(max_length=255)] = None,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            max_length=255,
+            description="Makes retries of this start safe: the same key and body answer the "
+            "first answer again (with Idempotent-Replayed: true).",
+        ),
+    ] = None,
 ) -> JSONResponse:
     """Start an operation; it is committed before this answers."""
     request = StartRequest(
@@ -76,7 +110,7 @@ def start_operation(
         return view, links_.operation_path(op)
 
     # Read before the new operation is queued: the work ahead of it.
-    queue = _queue(service)
+    queue = queue_ahead(service)
 
     notified = webhooks.store.targets_count(
         principal.scope, request.operation_type, request.priority.value, request.callbacks
@@ -92,45 +126,26 @@ def start_operation(
         )
     assert started.operation is not None
     body_out, location = present(started.operation)
-    headers = {"Location": location, "Retry-After": _retry_after(started.operation, queue)}
+    headers = {"Location": location, "Retry-After": str(retry_after(started.operation, queue))}
     return JSONResponse(body_out, status_code=202, headers=headers)
 
 
-OperationId = Annotated[str, Path(alias="operationId", max_length=64)]
+OperationId = Annotated[
+    str, Path(alias="operationId", max_length=64, description="The operation, as started")
+]
 
 
-def _queue(service: OperationService) -> Queue:
+def queue_ahead(service: OperationService) -> Queue:
     """The work ahead of queued operations, for their start and completion estimates."""
     return current_queue(service.database, service.settings.lease_seconds, datetime.now(UTC))
 
 
-def _retry_after(op: Operation, queue: Queue | None) -> str:
-    """When to look again at an unfinished operation, from its estimates (see Timing)."""
-    now = datetime.now(UTC)
-    return str(timing_of(op, progress_of(op, now), queue, now).retry_after())
-
-
 @router.get(
-    "/operation/{operationId}",
-    responses={304: {"description": "Not modified: the `ETag` sent in `If-None-Match`."}},
+    "/operations",
+    operation_id="listOperations",
+    response_model=None,
+    responses=answers(OperationPage, *AUTHENTICATED),
 )
-def get_operation(
-    request: Request,
-    operation_id: OperationId,
-    principal: PrincipalDep,
-    service: ServiceDep,
-    webhooks: WebhooksDep,
-) -> Response:
-    """Status, progress, execution and phases of one operation; unfinished ones carry
-    ``Retry-After``, every answer an ``ETag`` (``If-None-Match`` gives 304) and gzip on ask."""
-    op = service.database.operations.get(principal.scope, operation_id)
-    queue = _queue(service) if op.status is OperationStatus.INITIATED else None
-    view = status_view(op, notices=webhooks.store.notices([op.id])[op.id], queue=queue)
-    retry_after = None if op.status in TERMINAL else int(_retry_after(op, queue))
-    return cacheable_json(request, view, retry_after)
-
-
-@router.get("/operations")
 def list_operations(
     principal: PrincipalDep,
     service: ServiceDep,
@@ -140,6 +155,7 @@ def list_operations(
     priority: Priority | None = None,
     date_from: Annotated[UtcMoment | None, Query(alias="dateFrom")] = None,
     date_to: Annotated[UtcMoment | None, Query(alias="dateTo")] = None,
+    batch_id: Annotated[str | None, Query(alias="batchId", max_length=64)] = None,
     include_details: Annotated[bool, Query(alias="includeDetails")] = False,
     page: PageNumber = 1,
     page_size: Annotated[int, Query(alias="pageSize", ge=1, le=100)] = 20,
@@ -151,6 +167,7 @@ def list_operations(
         priority=priority.value if priority else None,
         date_from=_utc(date_from),
         date_to=_utc(date_to),
+        batch_id=batch_id,
     )
     result = service.database.operations.page(
         principal.scope, filters, page, page_size, include_details
@@ -158,7 +175,7 @@ def list_operations(
     now = datetime.now(UTC)
     notices = webhooks.store.notices(op.id for op in result.operations) if include_details else {}
     queued = any(op.status is OperationStatus.INITIATED for op in result.operations)
-    queue = _queue(service) if queued else None
+    queue = queue_ahead(service) if queued else None
     summary: dict[str, int] = {"totalOperations": sum(result.counts.values())}
     for state in OperationStatus:
         summary[state.value.lower()] = result.counts.get(state.value, 0)
@@ -182,7 +199,18 @@ def _utc(moment: datetime | None) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-@router.delete("/operation/{operationId}")
+@router.delete(
+    "/operation/{operationId}",
+    operation_id="cancelOperation",
+    response_model=None,
+    responses=answers(
+        CancelledOperation,
+        *AUTHENTICATED,
+        409,
+        413,
+        e409="The operation has already finished.",
+    ),
+)
 def cancel_operation(
     operation_id: OperationId,
     principal: PrincipalDep,
@@ -209,8 +237,22 @@ def cancel_operation(
 
 @router.get(
     "/operation/{operationId}/results",
+    operation_id="getOperationResults",
     response_model=None,
-    responses={200: {"content": {"application/json": {}, "application/zip": {}}}},
+    responses={
+        200: {
+            "model": OperationResults,
+            "description": "The results as JSON; with format=download, a zip of every "
+            "artifact and results.json.",
+            "content": {"application/zip": BINARY},
+        },
+        **problems(
+            *AUTHENTICATED,
+            409,
+            e404="No such operation, or it has no phase of that name.",
+            e409="The operation has not finished yet.",
+        ),
+    },
 )
 def get_results(
     operation_id: OperationId,
@@ -246,37 +288,70 @@ def get_results(
 
 @router.get(
     "/operation/{operationId}/artifacts/{artifactId}",
+    operation_id="downloadArtifact",
     response_model=None,
-    responses={200: {"content": {"*/*": {}}, "description": "The artifact's file."}},
+    response_class=FileResponse,
+    responses={
+        200: {
+            # Each artifact has its own media type (PDF, SVG, CSV, PNML…): any may come, and
+            # a client reads the bytes.
+            "content": {"*/*": {}, "application/octet-stream": BINARY},
+            "description": "The artifact's file, sent with the artifact's media type.",
+        },
+        **problems(
+            *AUTHENTICATED, e401="No valid token, or the signed link is invalid or expired."
+        ),
+    },
+    # The signed link of the results works without a token.
+    openapi_extra={"security": [{"bearerAuth": []}, {}]},
 )
 def download_artifact(
     request: Request,
     settings: SettingsDep,
     service: ServiceDep,
-    expires: int | None = None,
-    signature: Annotated[str | None, Query(max_length=128)] = None,
-    authorization: Annotated[str | None, Header()] = None,
+    tenant_id: TenantId,
+    project_id: ProjectId,
+    operation_id: Annotated[str, Path(alias="operationId", description="The operation")],
+    artifact_id: Annotated[
+        str, Path(alias="artifactId", description="An artifactId of the operation's results")
+    ],
+    expires: Annotated[
+        int | None, Query(description="From the signed downloadUrl of the results")
+    ] = None,
+    signature: Annotated[
+        str | None, Query(max_length=128, description="From the signed downloadUrl")
+    ] = None,
+    authorization: Authorization = None,
 ) -> FileResponse:
     """One artifact, with a bearer token or with the signed link from the results."""
-    params = request.path_params
     if signature is not None and expires is not None:
         if not links.verify(request.app.state.link_secret, request.url.path, expires, signature):
             raise Unauthorized("The download link is invalid or has expired.")
-        scope = Scope(params["tenantId"], params["projectId"])
+        scope = Scope(tenant_id, project_id)
     else:
-        scope = authorize(
-            service.database.tokens, authorization, params["tenantId"], params["projectId"]
-        ).scope
-    artifact = service.database.operations.artifact(
-        scope, params["operationId"], params["artifactId"]
-    )
+        scope = authorize(service.database.tokens, authorization, tenant_id, project_id).scope
+    artifact = service.database.operations.artifact(scope, operation_id, artifact_id)
     path = settings.artifacts_dir / artifact.path
     if not FilePath(path).is_file():
         raise NotFound(f"The file of artifact {artifact.id} is no longer stored.")
     return FileResponse(path, media_type=artifact.media_type, filename=FilePath(artifact.path).name)
 
 
-@router.post("/operation/{operationId}/retry", status_code=202)
+@router.post(
+    "/operation/{operationId}/retry",
+    status_code=202,
+    operation_id="retryOperation",
+    response_model=None,
+    responses=answers(
+        RetriedOperation,
+        *AUTHENTICATED,
+        409,
+        413,
+        status=202,
+        headers={"Location": LOCATION, "Retry-After": RETRY_AFTER},
+        e409="Only Failed, Cancelled or Timeout operations can be retried.",
+    ),
+)
 def retry_operation(
     operation_id: OperationId,
     principal: PrincipalDep,
@@ -301,9 +376,12 @@ def retry_operation(
         ),
         principal.token_name,
     )
-    queue = _queue(service)
+    queue = queue_ahead(service)
     return JSONResponse(
         retry_view(original, new, queue),
         status_code=202,
-        headers={"Location": links_.operation_path(new), "Retry-After": _retry_after(new, queue)},
+        headers={
+            "Location": links_.operation_path(new),
+            "Retry-After": str(retry_after(new, queue)),
+        },
     )

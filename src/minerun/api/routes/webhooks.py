@@ -7,7 +7,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Response
 from fastapi.responses import JSONResponse
 
+from minerun.api.answers_webhooks import (
+    DeliveryPage,
+    PingQueued,
+    RedeliveryQueued,
+    SigningSecret,
+    Webhook,
+    WebhookPage,
+)
 from minerun.api.deps import PageNumber, PrincipalDep, WebhooksDep
+from minerun.api.openapi import AUTHENTICATED, LOCATION, answers, problems
 from minerun.api.schemas import dump
 from minerun.api.schemas_webhooks import CreateWebhookBody, UpdateWebhookBody
 from minerun.domain.times import iso
@@ -17,11 +26,21 @@ from minerun.store.webhooks import DeliveryStats
 router = APIRouter(prefix="/api/{tenantId}/{projectId}/async", tags=["webhooks"])
 
 
-WebhookId = Annotated[str, Path(alias="webhookId", max_length=64)]
-DeliveryId = Annotated[str, Path(alias="deliveryId", max_length=64)]
+WebhookId = Annotated[
+    str, Path(alias="webhookId", max_length=64, description="The subscription, as created")
+]
+DeliveryId = Annotated[
+    str, Path(alias="deliveryId", max_length=64, description="One of its deliveries")
+]
 
 
-@router.post("/webhooks", status_code=201)
+@router.post(
+    "/webhooks",
+    status_code=201,
+    operation_id="createWebhook",
+    response_model=None,
+    responses=answers(Webhook, *AUTHENTICATED, 413, status=201, headers={"Location": LOCATION}),
+)
 def create_webhook(
     body: CreateWebhookBody, principal: PrincipalDep, service: WebhooksDep
 ) -> JSONResponse:
@@ -45,7 +64,12 @@ def create_webhook(
     )
 
 
-@router.get("/webhooks")
+@router.get(
+    "/webhooks",
+    operation_id="listWebhooks",
+    response_model=None,
+    responses=answers(WebhookPage, *AUTHENTICATED),
+)
 def list_webhooks(
     principal: PrincipalDep,
     service: WebhooksDep,
@@ -65,7 +89,12 @@ def list_webhooks(
     }
 
 
-@router.get("/webhooks/{webhookId}")
+@router.get(
+    "/webhooks/{webhookId}",
+    operation_id="getWebhook",
+    response_model=None,
+    responses=answers(Webhook, *AUTHENTICATED),
+)
 def get_webhook(
     webhook_id: WebhookId, principal: PrincipalDep, service: WebhooksDep
 ) -> dict[str, Any]:
@@ -73,7 +102,12 @@ def get_webhook(
     return webhook_view(row, service.store.stats([webhook_id])[webhook_id])
 
 
-@router.patch("/webhooks/{webhookId}")
+@router.patch(
+    "/webhooks/{webhookId}",
+    operation_id="updateWebhook",
+    response_model=None,
+    responses=answers(Webhook, *AUTHENTICATED, 413),
+)
 def update_webhook(
     webhook_id: WebhookId, body: UpdateWebhookBody, principal: PrincipalDep, service: WebhooksDep
 ) -> dict[str, Any]:
@@ -100,7 +134,12 @@ def update_webhook(
     return _present(saved, service)
 
 
-@router.delete("/webhooks/{webhookId}", status_code=204)
+@router.delete(
+    "/webhooks/{webhookId}",
+    status_code=204,
+    operation_id="deleteWebhook",
+    responses={204: {"description": "Deleted."}, **problems(*AUTHENTICATED)},
+)
 def delete_webhook(
     webhook_id: WebhookId, principal: PrincipalDep, service: WebhooksDep
 ) -> Response:
@@ -109,7 +148,12 @@ def delete_webhook(
     return Response(status_code=204)
 
 
-@router.get("/webhooks/{webhookId}/deliveries")
+@router.get(
+    "/webhooks/{webhookId}/deliveries",
+    operation_id="listWebhookDeliveries",
+    response_model=None,
+    responses=answers(DeliveryPage, *AUTHENTICATED),
+)
 def list_deliveries(
     webhook_id: WebhookId,
     principal: PrincipalDep,
@@ -128,7 +172,13 @@ def list_deliveries(
     }
 
 
-@router.post("/webhooks/{webhookId}/test", status_code=202)
+@router.post(
+    "/webhooks/{webhookId}/test",
+    status_code=202,
+    operation_id="testWebhook",
+    response_model=None,
+    responses=answers(PingQueued, *AUTHENTICATED, status=202),
+)
 def test_webhook(
     webhook_id: WebhookId, principal: PrincipalDep, service: WebhooksDep
 ) -> dict[str, Any]:
@@ -137,7 +187,13 @@ def test_webhook(
     return {"webhookId": webhook_id, "eventId": event_id, "eventType": "webhook.test"}
 
 
-@router.post("/webhooks/{webhookId}/deliveries/{deliveryId}/redeliver", status_code=202)
+@router.post(
+    "/webhooks/{webhookId}/deliveries/{deliveryId}/redeliver",
+    status_code=202,
+    operation_id="redeliverWebhookDelivery",
+    response_model=None,
+    responses=answers(RedeliveryQueued, *AUTHENTICATED, status=202),
+)
 def redeliver(
     webhook_id: WebhookId, delivery_id: DeliveryId, principal: PrincipalDep, service: WebhooksDep
 ) -> dict[str, Any]:
@@ -146,13 +202,23 @@ def redeliver(
     return {"webhookId": webhook_id, "deliveryId": delivery_id, **queued}
 
 
-@router.get("/signing-secret")
+@router.get(
+    "/signing-secret",
+    operation_id="getSigningSecret",
+    response_model=None,
+    responses=answers(SigningSecret, *AUTHENTICATED),
+)
 def get_signing_secret(principal: PrincipalDep, service: WebhooksDep) -> dict[str, Any]:
     """The secret that signs this project's operation callbacks."""
     return secret_view(service.signing_secret(principal.scope))
 
 
-@router.post("/signing-secret/rotate")
+@router.post(
+    "/signing-secret/rotate",
+    operation_id="rotateSigningSecret",
+    response_model=None,
+    responses=answers(SigningSecret, *AUTHENTICATED),
+)
 def rotate_signing_secret(principal: PrincipalDep, service: WebhooksDep) -> dict[str, Any]:
     """A new callback secret; the previous one keeps signing beside it for a grace period."""
     return secret_view(service.rotate_signing_secret(principal.scope))

@@ -77,8 +77,9 @@ def _confidence(
 
 # The parameters each phase reads (see AnalysisParameters): a ``resume`` retry reuses a
 # phase only when these are unchanged. Every phase reads the log, hence the dataset and the
-# window; ``resourceAllocation`` changes where and how fast it runs, never what it finds.
-_LOG = frozenset({"datasetId", "timeWindow"})
+# window and the event selection; ``resourceAllocation`` changes where and how fast it runs,
+# never what it finds.
+_LOG = frozenset({"datasetId", "timeWindow", "lifecycle"})
 _DISCOVERY = _LOG | {
     "algorithm",
     "enableVariantAnalysis",
@@ -98,6 +99,9 @@ _ML = _LOG | {
 }
 _REPORT = _LOG | {
     "outputOptions",
+    "activitiesShare",
+    "pathsShare",
+    "mapDuration",
     "enableVariantAnalysis",
     "enableBottleneckDetection",
     "generateOptimizationRecommendations",

@@ -24,6 +24,7 @@ from minerun.analysis.models import (
     token_replay,
     tree_to_petri_net,
 )
+from minerun.analysis.models.alignments import AlignmentFitness, alignment_fitness
 from minerun.analysis.performance import Performance, analyze_performance
 from minerun.domain.humanize import hours_text
 from minerun.kinds.base import ArtifactSpec, PhaseContext, PhaseInputError
@@ -33,6 +34,10 @@ from minerun.kinds.process_mining.parameters import AnalysisParameters, parse
 from minerun.kinds.steps import StepProgress
 
 MAX_EDGES_IN_RESULTS = 500
+# The search bounds of the alignments, (states per variant, states for the log), by
+# performanceOptimization: under 10 s for "balanced", about a minute for "high_accuracy"
+# (a state takes about 20 µs on a busy 2-core machine; see docs/analysis/models.md §9).
+ALIGNMENT_BOUNDS = {"balanced": (50_000, 400_000), "high_accuracy": (500_000, 3_000_000)}
 TOP_VARIANTS = 20
 # Shares of the phase's work: building the DFG and variants, measuring times, then waiting
 # for the model, its replay and its precision (which run beside the first two). Measured on
@@ -52,12 +57,12 @@ def run(ctx: PhaseContext) -> dict[str, Any]:
     # which leaves the interpreter free: side by side they use two cores.
     with ThreadPoolExecutor(max_workers=1) as pool:
         modelling = pool.submit(_model_and_fitness, frame, params, ctx.workdir)
-        found = discover(frame)
+        found = discover(frame, intervals=params.lifecycle == "instances")
         step.next("Measuring cycle, waiting and processing times")
         perf = analyze_performance(frame)
         memo.store(ctx.scratch_dir, "discovery", (found, _without_cases(perf)))
         step.next("Replaying the log on the model")
-        net, model_files, replay, precise = modelling.result()
+        net, model_files, replay, precise, aligned = modelling.result()
     for artifact in model_files:
         ctx.add_artifact(artifact)
     step.finish()
@@ -67,7 +72,7 @@ def run(ctx: PhaseContext) -> dict[str, Any]:
         "uniquePaths": found.unique_paths,
         "processModel": _model_view(found, params, net),
         "performanceMetrics": _performance_view(perf, params),
-        "conformance": _conformance_view(replay, precise),
+        "conformance": _conformance_view(replay, precise, aligned),
         "startActivities": found.start_activities,
         "endActivities": found.end_activities,
         "topVariants": [_variant_view(v) for v in found.variants[:TOP_VARIANTS]],
@@ -85,13 +90,25 @@ def _without_cases(perf: Performance) -> Performance:
     return replace(perf, cycle_times=replace(perf.cycle_times, per_case=()))
 
 
+_Conformance = tuple[
+    PetriNet,
+    list[ArtifactSpec],
+    ReplayResult | None,
+    PrecisionResult | None,
+    AlignmentFitness | None,
+]
+
+
 def _model_and_fitness(
     frame: pl.DataFrame, params: AnalysisParameters, workdir: Path
-) -> tuple[PetriNet, list[ArtifactSpec], ReplayResult | None, PrecisionResult | None]:
+) -> _Conformance:
     net, files = _model(frame, params, workdir)
     if not params.replay:
-        return net, files, None, None
-    return net, files, token_replay(frame, net), precision(frame, net)
+        return net, files, None, None, None
+    replay, precise = token_replay(frame, net), precision(frame, net)
+    per_variant, total = ALIGNMENT_BOUNDS[params.optimization]
+    aligned = alignment_fitness(frame, net, max_states=per_variant, max_total_states=total)
+    return net, files, replay, precise, aligned
 
 
 def _model(
@@ -195,12 +212,13 @@ def _measures_view(perf: Performance) -> dict[str, Any]:
 
 
 def _conformance_view(
-    replay: ReplayResult | None, precise: PrecisionResult | None
+    replay: ReplayResult | None, precise: PrecisionResult | None, aligned: AlignmentFitness | None
 ) -> dict[str, Any]:
-    if replay is None or precise is None:
+    if replay is None or precise is None or aligned is None:
         return {
             "fitness": None,
             "precision": None,
+            "alignmentFitness": None,
             "reason": "skipped: performanceOptimization is high_throughput",
         }
     return {
@@ -216,6 +234,27 @@ def _conformance_view(
         },
         "method": "token-based replay",
         "precisionMethod": "token-based escaping edges",
+        **_alignment_view(aligned),
+    }
+
+
+def _alignment_view(aligned: AlignmentFitness) -> dict[str, Any]:
+    """Alignment fitness, or null with the bound the search hit (see analysis/models.md)."""
+    figures = {
+        "alignmentFitness": aligned.log_fitness,
+        "alignmentAverageTraceFitness": aligned.average_trace_fitness,
+        "alignmentPercentageFittingTraces": aligned.percentage_fitting_traces,
+    }
+    return {
+        **{k: None if v is None else round(v, 6) for k, v in figures.items()},
+        "alignmentDetail": {
+            "variants": aligned.variants,
+            "variantsAligned": aligned.variants_aligned,
+            "statesExpanded": aligned.states,
+            "reason": None
+            if aligned.bound_exceeded is None
+            else f"not computed: {aligned.bound_exceeded}",
+        },
     }
 
 

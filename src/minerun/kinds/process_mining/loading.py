@@ -8,6 +8,7 @@ from typing import Any
 import polars as pl
 
 from minerun.analysis.columns import CASE
+from minerun.analysis.event_selection import EventSelection, select_events, start_events
 from minerun.analysis.validation import REPORTED_ONLY, filter_time_window
 from minerun.kinds.base import PhaseContext, PhaseInputError
 from minerun.kinds.process_mining.parameters import AnalysisParameters, parse
@@ -19,6 +20,11 @@ class DatasetGone(PhaseInputError):
 
 
 def load_log(ctx: PhaseContext, params: AnalysisParameters) -> pl.DataFrame:
+    """The events the analysis reads: the window's, as ``lifecycle`` selects them."""
+    return select_events(load_window(ctx, params), params.lifecycle).frame
+
+
+def load_window(ctx: PhaseContext, params: AnalysisParameters) -> pl.DataFrame:
     """The dataset's clean log, cut to the time window when one is given.
 
     A window that keeps no case is the request's mistake, not a passing failure: it raises
@@ -60,9 +66,10 @@ def run(ctx: PhaseContext) -> dict[str, Any]:
     # The records of an operation are the events of its dataset: this phase reads them all.
     events = dataset_events(ctx, params)
     ctx.progress(0, events, "Reading the dataset")
-    frame = load_log(ctx, params)
+    frame = load_window(ctx, params)
     ctx.check_cancelled()
     in_window = frame.height
+    selection = select_events(frame, params.lifecycle)
     ctx.progress(events, events, "Validated")
     errors = [
         {"type": _title(kind), "count": count, "resolved": kind not in REPORTED_ONLY}
@@ -85,7 +92,25 @@ def run(ctx: PhaseContext) -> dict[str, Any]:
         },
         "recordsInWindow": in_window,
         "casesInWindow": frame[CASE].n_unique() if in_window else 0,
+        "eventSelection": _selection_view(selection, start_events(frame)),
     }
+
+
+def _selection_view(selection: EventSelection, starts: int) -> dict[str, Any]:
+    """What ``lifecycle`` kept: the events (or activity instances) every later phase reads."""
+    view: dict[str, Any] = {
+        "lifecycle": selection.lifecycle,
+        "eventsInWindow": selection.events_before,
+        "eventsSelected": selection.frame.height,
+        "startEventsInWindow": starts,
+        **selection.counts,
+    }
+    if starts and selection.lifecycle != "instances":
+        view["note"] = (
+            f"the window holds {starts} START events; lifecycle 'instances' pairs them with "
+            f"their completions and measures processing time apart from waiting time"
+        )
+    return view
 
 
 def _title(kind: str) -> str:

@@ -12,10 +12,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+from minerun.analysis.event_selection import LIFECYCLE_SELECTIONS
+
 ANALYSIS_TYPES = ("comprehensive", "discovery")
 OPTIMIZATIONS = ("high_accuracy", "balanced", "high_throughput")
 ALGORITHMS = ("inductive", "heuristics", "alpha_miner_enhanced")
 EXPORT_FORMATS = ("PDF", "CSV", "JSON")
+MAP_DURATIONS = ("mean", "median")
+# The process map's controls (Disco/Apromore sliders), shared by every kind that draws one.
+MAP_SHARES = ("activitiesShare", "pathsShare")
 # The parts of an analysis that the contract's batch examples switch on or off, by their
 # top-level keys, with the field of AnalysisParameters each sets (all on by default).
 PARTS = (
@@ -33,6 +38,9 @@ TOP_LEVEL = {
     "outputOptions",
     "resourceAllocation",
     "algorithm",
+    "lifecycle",
+    "mapDuration",
+    *MAP_SHARES,
     *(name for name, _ in PARTS),
 }
 ALGORITHM_KEYS = {
@@ -68,6 +76,10 @@ class AnalysisParameters:
     recommendations: bool = True
     machine_learning: bool = True
     insights: bool = True
+    lifecycle: str = "all"
+    activities_share: float | None = None
+    paths_share: float | None = None
+    map_duration: str = "mean"
 
     @property
     def predictions(self) -> bool:
@@ -95,6 +107,8 @@ def check(parameters: Mapping[str, Any]) -> list[dict[str, str]]:
         errors.add("datasetId", "required: the id of an uploaded dataset")
     _choice(errors, "analysisType", parameters.get("analysisType"), ANALYSIS_TYPES)
     _batch_keys(errors, parameters)
+    _choice(errors, "lifecycle", parameters.get("lifecycle"), LIFECYCLE_SELECTIONS)
+    errors.extend(check_map_controls(parameters))
     _time_window(errors, parameters.get("timeWindow"))
     _algorithm(errors, parameters.get("algorithmSettings"))
     _outputs(errors, parameters.get("outputOptions"))
@@ -145,7 +159,27 @@ def parse(parameters: Mapping[str, Any]) -> AnalysisParameters:
         create_visualizations=out.get("createVisualizations", True),
         export_formats=frozenset(out.get("exportFormats", EXPORT_FORMATS)),
         **{attr: parameters.get(name, True) for name, attr in PARTS},
+        lifecycle=parameters.get("lifecycle", default.lifecycle),
+        activities_share=_share(parameters.get("activitiesShare")),
+        paths_share=_share(parameters.get("pathsShare")),
+        map_duration=parameters.get("mapDuration", default.map_duration),
     )
+
+
+def check_map_controls(parameters: Mapping[str, Any]) -> list[dict[str, str]]:
+    """Problems with the map controls ``activitiesShare``, ``pathsShare`` (each a number,
+    0 < x <= 1, or null for the readable default) and ``mapDuration`` (mean or median)."""
+    errors = _Errors()
+    for name in MAP_SHARES:
+        value = parameters.get(name)
+        if value is not None and not (_is_number(value) and 0 < value <= 1):
+            errors.add(name, "must be a number greater than 0 and at most 1 (a share)")
+    _choice(errors, "mapDuration", parameters.get("mapDuration"), MAP_DURATIONS)
+    return errors
+
+
+def _share(value: Any) -> float | None:
+    return None if value is None else float(value)
 
 
 def _unknown(errors: _Errors, prefix: str, given: Mapping[str, Any], known: set[str]) -> None:

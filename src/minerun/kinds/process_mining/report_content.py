@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -100,7 +100,7 @@ def report_content(
     found: Discovery,
     perf: Performance,
     results: Mapping[str, Any],
-    recommendations: list[rec.Recommendation],
+    recommendations: Sequence[render.Recommendation],
 ) -> render.ReportContent:
     loading = results.get("Data Loading & Validation", {})
     ml = results.get("Machine Learning Analysis", {})
@@ -122,16 +122,34 @@ def report_content(
             render.AnomalyRow(a["caseId"], a["severity"], a["reason"])
             for a in ml.get("anomalies", {}).get("cases", [])
         ),
-        recommendations=tuple(
-            render.Recommendation(r.category, r.priority.value, r.text, r.expected_improvement)
-            for r in recommendations
-        ),
+        recommendations=tuple(recommendations),
         data_quality=(
             render.Figure("Records loaded", loading.get("recordsLoaded")),
             render.Figure("Valid records", loading.get("validRecords")),
             render.Figure("Data quality score", loading.get("dataQualityScore")),
         ),
     )
+
+
+def drawn_recommendations(advice: Sequence[rec.Recommendation]) -> list[render.Recommendation]:
+    """The recommender's advice as the renderers take it."""
+    return [
+        render.Recommendation(r.category, r.priority.value, r.text, r.expected_improvement)
+        for r in advice
+    ]
+
+
+def recommendations_from_views(views: Sequence[Mapping[str, Any]]) -> list[render.Recommendation]:
+    """Recommendations as an analysis' results list them, as the renderers take them."""
+    return [
+        render.Recommendation(
+            str(v.get("category", "")),
+            str(v.get("priority", "")),
+            str(v.get("recommendation", "")),
+            v.get("expectedImprovement"),
+        )
+        for v in views
+    ]
 
 
 def _summary_figures(

@@ -16,9 +16,11 @@ from minerun.kinds.base import ArtifactSpec, PhaseContext
 from minerun.kinds.process_mining import memo
 from minerun.kinds.process_mining.loading import dataset_events, load_log
 from minerun.kinds.process_mining.loading import findings as dataset_findings
+from minerun.kinds.process_mining.map_files import map_files
 from minerun.kinds.process_mining.parameters import AnalysisParameters, parse
 from minerun.kinds.process_mining.report_content import (
     activity_stats,
+    drawn_recommendations,
     findings,
     process_map,
     report_content,
@@ -36,10 +38,15 @@ def run(ctx: PhaseContext) -> dict[str, Any]:
     frame = load_log(ctx, params)
     step = StepProgress(ctx, frame.height, dataset_events(ctx, params), STEP_WEIGHTS)
     step.next("Computing recommendations")
-    found, perf = _switched_off(
+    found, perf = switched_off(
         params,
         *memo.load_or(
-            ctx.scratch_dir, "discovery", lambda: (discover(frame), analyze_performance(frame))
+            ctx.scratch_dir,
+            "discovery",
+            lambda: (
+                discover(frame, intervals=params.lifecycle == "instances"),
+                analyze_performance(frame),
+            ),
         ),
     )
     advice: list[Recommendation] = []
@@ -52,15 +59,22 @@ def run(ctx: PhaseContext) -> dict[str, Any]:
         advice = recommend(findings(found, perf, patterns, ctx.results))
     recommendations = [recommendation_view(r) for r in advice]
     files: list[ArtifactSpec] = []
+    drawn: dict[str, Any] = {}
     if params.create_visualizations:
         step.next("Drawing the process map")
-        files.append(_svg(process_map(found), ctx.workdir))
+        maps, drawn = map_files(process_map(found), params, ctx.workdir)
+        files.extend(maps)
     else:
         step.skip()
     if params.generate_reports and "PDF" in params.export_formats:
         step.next("Writing the PDF report")
         name = dataset_findings(ctx, params).get("name") or params.dataset_id
-        content = report_content(name, frame, found, perf, ctx.results, advice)
+        shown = drawn_recommendations(advice)
+        content = replace(
+            report_content(name, frame, found, perf, ctx.results, shown),
+            activities_share=params.activities_share,
+            paths_share=params.paths_share,
+        )
         files.append(_pdf(content, ctx.workdir))
     else:
         step.skip()
@@ -77,13 +91,14 @@ def run(ctx: PhaseContext) -> dict[str, Any]:
         **({} if params.recommendations else {"recommendationsSkipped": _NO_RECOMMENDATIONS}),
         "reportsCreated": len(files),
         "artifacts": [a.name for a in files],
+        **({"processMap": drawn} if drawn else {}),
     }
 
 
 _NO_RECOMMENDATIONS = "generateOptimizationRecommendations is false"
 
 
-def _switched_off(
+def switched_off(
     params: AnalysisParameters, found: Discovery, perf: Performance
 ) -> tuple[Discovery, Performance]:
     """The measures without the parts the parameters switch off, so that neither the
@@ -104,19 +119,6 @@ def recommendation_view(item: Recommendation) -> dict[str, Any]:
         "improvementPercent": item.improvement_percent,
         "basis": item.basis,
     }
-
-
-def _svg(graph: render.ProcessMap, workdir: Path) -> ArtifactSpec:
-    path = workdir / "process-map.svg"
-    path.write_text(render.render_process_map_svg(graph))
-    return ArtifactSpec(
-        path,
-        "Process Model Visualization",
-        "Visualization",
-        "SVG",
-        "Directly-follows process map with frequencies and durations",
-        "image/svg+xml",
-    )
 
 
 def _pdf(content: render.ReportContent, workdir: Path) -> ArtifactSpec:

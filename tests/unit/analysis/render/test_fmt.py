@@ -7,8 +7,8 @@ import pytest
 from minerun.analysis.render.charts import nice_ticks
 from minerun.analysis.render.fmt import (
     format_duration,
+    format_hours,
     format_value,
-    latin1_safe,
     truncate,
     xml_safe,
 )
@@ -40,15 +40,6 @@ def test_format_value() -> None:
     assert format_value("text") == "text"
 
 
-def test_latin1_safe_keeps_latin1_and_replaces_the_rest() -> None:
-    assert latin1_safe("Café Ünïcode") == "Café Ünïcode"
-    assert latin1_safe("a \u2192 b \u2026 \u201cq\u201d") == 'a -> b ... "q"'
-    # Ł has no decomposition, ó is Latin-1, ź loses its accent
-    assert latin1_safe("Łódź") == "?ódz"
-    assert latin1_safe("\u4e2d\u6587") == "??"
-    latin1_safe("\U0001f600").encode("latin-1")
-
-
 def test_xml_safe_and_truncate() -> None:
     assert xml_safe("a\x00b\x1fc\td") == "a\ufffdb\ufffdc\td"
     assert truncate("short", 10) == "short"
@@ -66,3 +57,10 @@ def test_xml_safe_and_truncate() -> None:
 )
 def test_nice_ticks(high: float, ticks: list[float]) -> None:
     assert nice_ticks(high) == pytest.approx(ticks)
+
+
+def test_format_hours_is_the_reports_one_unit() -> None:
+    assert format_hours(5400) == "1.5 h"
+    assert format_hours(86_400 * 3) == "72 h"
+    assert format_hours(60) == "0.017 h"
+    assert format_hours(None) == "n/a"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from minerun.analysis.render.map_select import select_map
+import pytest
+
+from minerun.analysis.render.map_select import readable_edge_budget, select_map, share_count
 from minerun.analysis.render.model import ActivityCount, ProcessEdge, ProcessMap
 
 from .samples import make_map
@@ -66,3 +68,32 @@ def test_edges_to_unknown_activities_and_duplicates_are_ignored() -> None:
     selection = select_map(process_map, 10, 10)
     assert [(a.name, a.count) for a in selection.activities] == [("a", 3), ("b", 2)]
     assert [(e.target, e.frequency) for e in selection.edges] == [("b", 2)]
+
+
+def test_an_activities_share_keeps_the_rounded_up_share_of_activities() -> None:
+    process_map = make_map(10, 30)
+    assert len(select_map(process_map, 30, None, activities_share=0.25).activities) == 3
+    assert len(select_map(process_map, 30, None, activities_share=1.0).activities) == 10
+    # A share never hides every activity.
+    assert len(select_map(process_map, 30, None, activities_share=0.01).activities) == 1
+
+
+def test_a_paths_share_keeps_that_share_of_the_edges_between_shown_activities() -> None:
+    process_map = make_map(10, 40)
+    whole = select_map(process_map, 30, None, paths_share=1.0)
+    assert len(whole.edges) == 40 and whole.hidden_edges == 0
+    half = select_map(process_map, 30, None, paths_share=0.5)
+    assert len(half.edges) == 20
+    assert "Showing 10 of 10 activities" in half.caption and "20 of 40 edges" in half.caption
+
+
+def test_the_readable_default_keeps_two_edges_per_activity() -> None:
+    assert readable_edge_budget(16) == 32
+    selection = select_map(make_map(16, 100), 30, None)
+    assert len(selection.edges) == 32
+
+
+def test_share_count_refuses_a_share_outside_zero_to_one() -> None:
+    with pytest.raises(ValueError, match="share"):
+        share_count(0.0, 10)
+    assert share_count(0.5, 0) == 0 and share_count(0.3, 10) == 3

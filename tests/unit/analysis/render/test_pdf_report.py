@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import re
-import time
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
 import pytest
+from pypdf import PdfReader
 
 from minerun.analysis.render.model import (
     ActivityCount,
@@ -30,9 +31,8 @@ def _pages(pdf: bytes) -> int:
 
 
 def _shown_text(pdf: bytes) -> str:
-    """Strings drawn with Tj in uncompressed page streams, joined by newlines."""
-    strings = re.findall(rb"\(((?:\\.|[^\\)])*)\) ?Tj", pdf)
-    return "\n".join(re.sub(rb"\\(.)", rb"\1", s).decode("latin-1") for s in strings)
+    """The text of every page, as a PDF reader extracts it."""
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
 
 
 def _render(content: ReportContent, tmp_path: Path, **kwargs: int) -> bytes:
@@ -77,25 +77,54 @@ def test_empty_sections_are_left_out(tmp_path: Path) -> None:
     assert "Process map" not in text and "Anomalous cases" not in text
 
 
-def test_text_outside_latin1_is_replaced_not_fatal(tmp_path: Path) -> None:
-    name = "\u5ba1\u6838 review \u2192 done"
+def test_text_in_other_scripts_prints_as_it_is(tmp_path: Path) -> None:
+    name = "Проверка заявки → done"
     process_map = ProcessMap(
-        (ActivityCount(name, 2), ActivityCount("\u5b8c\u6210", 2)),
-        (ProcessEdge(name, "\u5b8c\u6210", 2, 30.0),),
+        (ActivityCount(name, 2), ActivityCount("Έλεγχος", 2)),
+        (ProcessEdge(name, "Έλεγχος", 2, 30.0),),
         (ActivityCount(name, 2),),
-        (ActivityCount("\u5b8c\u6210", 2),),
+        (ActivityCount("Έλεγχος", 2),),
     )
     content = replace(
         make_content(50, process_map),
-        title="Rapport \u00e9t\u00e9 \u2014 \U0001f680",
-        anomalies=(AnomalyRow("\u6848\u4f8b-1", "high", "\u201cloop\u201d"),),
-        summary=(Figure("\u0141\u00f3d\u017a", "\u4e2d"),),
+        title="Rapport été — analyse",
+        anomalies=(AnomalyRow("דוגמה-1", "high", "\u201cloop\u201d"),),
+        summary=(Figure("Łódź", "Ærø"),),
     )
     text = _shown_text(_render(content, tmp_path))
-    assert "Rapport \u00e9t\u00e9 - ?" in text
-    assert "?? review -> done" in text  # the map label, drawn through the SVG
-    assert '"loop"' in text
-    assert "?\u00f3dz" in text
+    assert "Rapport été — analyse" in text
+    assert "Проверка заявки" in text  # the map label, drawn through the SVG
+    assert "Έλεγχος" in text
+    assert "\u201cloop\u201d" in text and "Łódź" in text
+    assert "?" not in text
+
+
+def test_text_without_glyphs_in_the_font_does_not_fail(tmp_path: Path) -> None:
+    content = replace(make_content(20, make_map(3, 3)), dataset_name="审核 \U0001f680")
+    assert _render(content, tmp_path).startswith(b"%PDF-")
+
+
+def test_recommendations_come_before_the_tables_and_units_are_hours(tmp_path: Path) -> None:
+    text = _shown_text(_render(make_content(400, make_map(10, 25)), tmp_path))
+    assert text.index("Recommendations") < text.index("Most frequent variants")
+    assert text.index("Glossary") < text.index("Recommendations")
+    assert "in hours (h)" in text
+    assert "case duration (hours)" in text and "total waiting (hours)" in text
+
+
+def test_executive_summary_comes_first(tmp_path: Path) -> None:
+    content = replace(
+        make_content(100, make_map(10, 25)),
+        headline=(Figure("Cases (cases)", 100), Figure("Median cycle time (h)", 5.5)),
+        period=(datetime(2024, 1, 1, tzinfo=UTC), datetime(2024, 3, 1, tzinfo=UTC)),
+    )
+    pdf = PdfReader(io.BytesIO(_render(content, tmp_path)))
+    first = pdf.pages[0].extract_text()
+    assert "Executive summary" in first and "Headline figures" in first
+    assert "Period covered: 2024-01-01 00:00+00:00 to 2024-03-01 00:00+00:00" in first
+    assert "Top recommendations" in first
+    assert "Process map (most frequent activities and paths)" in first
+    assert "Annex: details" in pdf.pages[1].extract_text()
 
 
 def test_same_content_gives_the_same_file(tmp_path: Path) -> None:
@@ -105,8 +134,8 @@ def test_same_content_gives_the_same_file(tmp_path: Path) -> None:
     assert first == second
 
 
-def test_wide_map_gets_a_landscape_page(tmp_path: Path) -> None:
-    # A fan of 12 parallel activities is much wider than tall.
+def test_the_map_gets_a_landscape_page(tmp_path: Path) -> None:
+    # A fan of 12 parallel activities.
     names = [f"Parallel step {i}" for i in range(12)]
     process_map = ProcessMap(
         tuple(ActivityCount(n, 5) for n in names),
@@ -122,14 +151,11 @@ def test_wide_map_gets_a_landscape_page(tmp_path: Path) -> None:
     assert any(float(w) > float(h) for w, h in sizes)
 
 
-def test_report_for_13k_cases_is_fast(tmp_path: Path) -> None:
+def test_a_report_for_13k_cases_renders(tmp_path: Path) -> None:
+    # Its speed is measured by benchmarks/report_generation.py, not asserted here.
     content = make_content(13_087, make_map(24, 100))
-    render_pdf_report(content, tmp_path / "warm.pdf")
-    started = time.perf_counter()
     path = render_pdf_report(content, tmp_path / "report.pdf")
-    elapsed = time.perf_counter() - started
     assert path.read_bytes().startswith(b"%PDF-")
-    assert elapsed < 2.0, f"took {elapsed:.3f} s"
 
 
 @pytest.mark.skipif(
@@ -174,6 +200,5 @@ def test_report_of_the_running_example(tmp_path: Path) -> None:
         process_map=process_map,
     )
     text = _shown_text(_render(content, tmp_path))
-    assert {"register request", "examine casually", "decide", "pay compensation"} <= set(
-        text.splitlines()
-    )
+    for name in ("register request", "examine casually", "decide", "pay compensation"):
+        assert name in text

@@ -1,14 +1,14 @@
 """event stream: the order in which committed events are shown to stream readers
 
 Revision ID: 0006_event_stream
-Revises: 0004
+Revises: 0005_batches
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_event_stream"
-down_revision = "0004"
+down_revision = "0005_batches"
 branch_labels = None
 depends_on = None
 

@@ -1,4 +1,6 @@
-"""The ``minerun`` command: run the service, its parts, and manage tokens.
+"""The admin commands of ``minerun``: run the service, its parts, and manage tokens.
+
+They work on the service's own settings and database, not over HTTP.
 
 Every flag falls back to its ``MINERUN_*`` variable, then to the built-in default. A relative
 data directory is taken from the directory the command runs in, and made absolute once, so
@@ -20,10 +22,10 @@ import socket
 import sys
 import threading
 import uuid
-from collections.abc import Sequence
 from pathlib import Path
 
 from minerun.config import Settings, load_settings
+from minerun.logs import configure_logging
 from minerun.store.database import Database
 
 log = logging.getLogger("minerun")
@@ -49,9 +51,8 @@ def _worker(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--heartbeat-seconds", type=float, help="MINERUN_HEARTBEAT_SECONDS")
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="minerun", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
+def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add serve, api, worker, migrate and tokens to the ``minerun`` command."""
     serve = commands.add_parser("serve", help="API and an embedded worker in one process")
     for add in (_common, _http, _worker):
         add(serve)
@@ -63,6 +64,7 @@ def _parser() -> argparse.ArgumentParser:
     worker = commands.add_parser("worker", help="a worker only")
     _common(worker)
     _worker(worker)
+    worker.add_argument("--health-port", type=int, help="MINERUN_HEALTH_PORT")
     migrate = commands.add_parser("migrate", help="bring the database schema up to date")
     _common(migrate)
     tokens = commands.add_parser("tokens", help="create, list and revoke API tokens")
@@ -77,7 +79,8 @@ def _parser() -> argparse.ArgumentParser:
     revoke = token_commands.add_parser("revoke")
     _common(revoke)
     revoke.add_argument("token_id")
-    return parser
+    for command in (serve, api, worker, migrate, create, listing, revoke):
+        command.set_defaults(run=run)
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -91,6 +94,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         "lease_seconds",
         "heartbeat_seconds",
         "api_processes",
+        "health_port",
     )
     settings = load_settings(**{name: getattr(args, name, None) for name in names})
     return settings.model_copy(update={"data_dir": settings.data_dir.resolve()})
@@ -169,16 +173,27 @@ def _demo(settings: Settings) -> None:
     if not database.tokens.all():
         _record, token = database.tokens.create(DEMO_TENANT, DEMO_PROJECT, "demo")
         print(f"demo tenant:  {DEMO_TENANT}\ndemo project: {DEMO_PROJECT}")
-        print(f"demo token:   {token}\nAPI base:     {base}\n", flush=True)
+        print(f"demo token:   {token}\nAPI base:     {base}\n")
+        print(f"for the command line, in another terminal:\n  {_exports(settings, token)}\n")
     else:
         # Tokens are stored hashed: the first start's token cannot be shown again.
         print(
             f"API base:     {base}\n"
             "tokens exist already (they cannot be shown again); make a new one with:\n"
-            f"  {token_command(settings)}\n",
-            flush=True,
+            f"  {token_command(settings)}\n"
         )
+        exports = _exports(settings, "<token>")
+        print(f"for the command line, in another terminal:\n  {exports}\n")
+    sys.stdout.flush()
     database.close()
+
+
+def _exports(settings: Settings, token: str) -> str:
+    """The variables the operation commands (``minerun ops`` …) read, set for the demo."""
+    return (
+        f"export MINERUN_URL={_url(settings)} MINERUN_TENANT={DEMO_TENANT} "
+        f"MINERUN_PROJECT={DEMO_PROJECT} MINERUN_TOKEN={token}"
+    )
 
 
 def _run_worker(settings: Settings) -> None:
@@ -195,7 +210,13 @@ def _run_worker(settings: Settings) -> None:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     deliverer = start_deliverer(settings, database.engine, stopping)
-    Supervisor(settings, database).run(stopping)
+    supervisor = Supervisor(settings, database)
+    if settings.health_port:
+        from minerun.worker.health import serve_health
+
+        health = serve_health(settings.host, settings.health_port, supervisor, stopping)
+        log.info("worker health on http://%s:%s", settings.host, health.server_port)
+    supervisor.run(stopping)
     deliverer.join()
     database.close()
 
@@ -276,10 +297,10 @@ def _serve_one(settings: Settings, listener: socket.socket, embedded_worker: boo
         sys.exit(3)
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+def run(args: argparse.Namespace) -> None:
+    """Run the admin command ``args`` names."""
     settings = _settings(args)
+    configure_logging(settings.log_format, settings.log_level)
     if args.command == "tokens":
         _tokens(args, settings)
     elif args.command == "migrate":
@@ -288,7 +309,3 @@ def main(argv: Sequence[str] | None = None) -> None:
         _run_worker(settings)
     else:
         _serve_http(args, settings)
-
-
-if __name__ == "__main__":
-    main()
