@@ -14,7 +14,16 @@ from minerun.api import errors, openapi
 from minerun.api.event_hub import EventHub
 from minerun.api.guard import RequestGuard
 from minerun.api.observe import RequestObserver
-from minerun.api.routes import batches, datasets, events, health, operations, status, webhooks
+from minerun.api.routes import (
+    batches,
+    console,
+    datasets,
+    events,
+    health,
+    operations,
+    status,
+    webhooks,
+)
 from minerun.config import Settings, load_settings
 from minerun.kinds.registry import load_registry
 from minerun.notify.deliverer import start_deliverer
@@ -87,6 +96,7 @@ def create_app(settings: Settings, embedded_worker: bool = False) -> FastAPI:
     app.include_router(batches.router)
     app.include_router(datasets.router)
     app.include_router(events.router)
+    app.include_router(console.router)
     generate = app.openapi
     app.openapi = lambda: app.openapi_schema or openapi.document(generate())  # type: ignore[method-assign]
     return app

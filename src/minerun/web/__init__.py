@@ -1,0 +1,1 @@
+"""The web console's static files (HTML, JavaScript modules, CSS), served at ``/ui``."""
