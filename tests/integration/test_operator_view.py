@@ -68,7 +68,8 @@ def test_metrics_count_exactly_what_happened(settings: Settings) -> None:
     for phase in ("Load", "Compute", "Write"):
         # The cancelled operation never finished its first phase.
         assert grew("minerun_phase_duration_seconds_count", kind="Steps", phase=phase) == 2
-    assert grew("minerun_leases_lost_total") == 1  # the cancelled one's
+    # Leases lost are not counted here: the slot may notice the cancellation first, through its
+    # fenced write, and end before the supervisor sees the lease gone.
 
 
 def test_requests_carry_an_id_and_are_logged_once(
