@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -70,4 +71,7 @@ def test_the_async_client_submits_and_follows(api: Api) -> None:
             page = await client.batches_page()
             assert page.total_batches == 1
 
-    asyncio.run(scenario())
+    # In a thread of its own: another test in this process (a browser driver) may have left
+    # an event loop marked running in this one.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, scenario()).result()
