@@ -31,10 +31,10 @@ chromium:
 	else echo "chromium is absent and cannot be installed here (not root, or no apt):" \
 		"the browser tests will skip"; fi
 
-# Three test processes, one module each at a time: most tests wait on real processes, so the
+# Four test processes, one module each at a time: most tests wait on real processes, so the
 # suite takes half as long on two cores.
 test: lint types chromium
-	$(BIN)/pytest -n 3 --dist loadfile
+	$(BIN)/pytest -n 4 --dist loadfile
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/lifecycle.py
